@@ -1,0 +1,50 @@
+/**
+ * Handler configuration: the environment variable names the CDK app sets and the handlers read,
+ * read and validated once at cold start so a typo fails loudly with the offending key.
+ */
+export const ENV = {
+  metricsStore: 'METRICS_STORE',
+  metricsTable: 'METRICS_TABLE',
+  timestreamDatabase: 'TIMESTREAM_DATABASE',
+  timestreamTable: 'TIMESTREAM_TABLE',
+  logsTable: 'LOGS_TABLE',
+  agentsTable: 'AGENTS_TABLE',
+  logsTtlHours: 'LOGS_TTL_HOURS',
+  metricsTtlDays: 'METRICS_TTL_DAYS',
+} as const;
+
+export const METRIC_STORE_KINDS = ['timestream', 'dynamodb'] as const;
+export type MetricStoreKind = (typeof METRIC_STORE_KINDS)[number];
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function requireEnv(env: Env, key: string): string {
+  const value = env[key];
+  if (!value) throw new ConfigError(`environment variable ${key} is required`);
+  return value;
+}
+
+export function positiveIntEnv(env: Env, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new ConfigError(`environment variable ${key} must be a positive integer, got "${raw}"`);
+  }
+  return value;
+}
+
+export function metricStoreKind(env: Env): MetricStoreKind {
+  const value = requireEnv(env, ENV.metricsStore);
+  if (!(METRIC_STORE_KINDS as readonly string[]).includes(value)) {
+    throw new ConfigError(`environment variable ${ENV.metricsStore} must be one of ${METRIC_STORE_KINDS.join(', ')}, got "${value}"`);
+  }
+  return value as MetricStoreKind;
+}
