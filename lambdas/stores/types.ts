@@ -45,13 +45,21 @@ export interface MetricQuery extends TimeRangeQuery {
   name: string;
 }
 
-export interface MetricStore {
+/** The write half of a metric store (the metrics detector's view). */
+export interface MetricWriter {
   write(points: readonly StoredPoint[]): Promise<MetricWriteResult>;
+}
+
+/** The read half of a metric store (the query handler's view). */
+export interface MetricReader {
   query(query: MetricQuery): Promise<StoredPoint[]>;
 }
 
+export type MetricStore = MetricWriter & MetricReader;
+
 export interface LogStore {
   write(lines: readonly StoredLogLine[]): Promise<void>;
+  /** Newest first. */
   query(query: TimeRangeQuery): Promise<StoredLogLine[]>;
 }
 

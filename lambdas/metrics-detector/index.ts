@@ -1,0 +1,16 @@
+/** Lambda entry of the metrics detector: wiring only; the logic is in ./detector.ts. */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import { logger, metrics } from '../shared/powertools.js';
+import { agentRegistryFromEnv, metricWriterFromEnv } from '../stores/from-env.js';
+import { createMetricsDetector } from './detector.js';
+
+const detector = createMetricsDetector({
+  metricStore: metricWriterFromEnv(process.env),
+  agents: agentRegistryFromEnv(process.env),
+  logger,
+  metrics,
+});
+
+export const handler = middy(detector).use(injectLambdaContext(logger)).use(logMetrics(metrics));

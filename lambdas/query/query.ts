@@ -1,0 +1,84 @@
+/**
+ * The read API behind `GET /v1/query/metrics` and `GET /v1/query/logs`: validates the query
+ * string, reads the stores, answers JSON. The dashboard issue grows this.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { z } from 'zod';
+import { AgentSchema, MetricPointSchema } from '../shared/contracts.js';
+import { type ApiErrorStatus, apiErrorBody } from '../shared/api-errors.js';
+import { describeIssues } from '../shared/validation.js';
+import type { LogStore, MetricReader } from '../stores/types.js';
+
+export interface QueryDeps {
+  readonly metricStore: MetricReader;
+  readonly logStore: LogStore;
+  readonly now?: () => number;
+}
+
+export const QUERY_ROUTES = { metrics: '/v1/query/metrics', logs: '/v1/query/logs' } as const;
+
+const DEFAULT_RANGE_MS = 3_600_000;
+
+const epochMs = z.coerce.number().int().min(0);
+const rangeParams = {
+  agent: AgentSchema.shape.id,
+  from: epochMs.optional(),
+  to: epochMs.optional(),
+};
+const MetricsQuerySchema = z.object({
+  ...rangeParams,
+  name: MetricPointSchema.shape.name,
+  limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
+});
+const LogsQuerySchema = z.object({
+  ...rangeParams,
+  limit: z.coerce.number().int().min(1).max(1_000).default(200),
+});
+
+const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+const error = (status: ApiErrorStatus, message: string) => json(status, apiErrorBody(status, message));
+
+export function createQueryHandler(deps: QueryDeps): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  const now = deps.now ?? Date.now;
+
+  /** Validates the query string; `from`/`to` default to the last hour and must be ordered. */
+  function parse<T extends { from?: number; to?: number }>(schema: z.ZodType<T>, event: APIGatewayProxyEvent) {
+    const result = schema.safeParse(event.queryStringParameters ?? {});
+    if (!result.success) return { failure: error(400, describeIssues(result.error).join('; ')) };
+    const to = result.data.to ?? now();
+    const from = result.data.from ?? to - DEFAULT_RANGE_MS;
+    if (from > to) return { failure: error(400, 'from: must not be after to') };
+    return { params: { ...result.data, from, to } };
+  }
+
+  return async (event) => {
+    if (event.httpMethod !== 'GET') return error(404, `no route for ${event.httpMethod} ${event.path}`);
+    const route = event.resource ?? event.path;
+
+    if (route === QUERY_ROUTES.metrics) {
+      const { params, failure } = parse(MetricsQuerySchema, event);
+      if (failure) return failure;
+      const points = await deps.metricStore.query({ ...params, agentId: params.agent });
+      return json(200, {
+        agent: params.agent,
+        name: params.name,
+        from: params.from,
+        to: params.to,
+        points: points.map(({ ts, value, labels }) => ({ ts, value, labels })),
+      });
+    }
+
+    if (route === QUERY_ROUTES.logs) {
+      const { params, failure } = parse(LogsQuerySchema, event);
+      if (failure) return failure;
+      const lines = await deps.logStore.query({ ...params, agentId: params.agent });
+      return json(200, { agent: params.agent, from: params.from, to: params.to, lines });
+    }
+
+    return error(404, `no route for GET ${event.path}`);
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Builds the stores a Lambda needs from its environment (set by the CDK app), with default SDK
+ * clients. Tests and the local runtime construct the stores directly with their own clients.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ENV, metricStoreKind, positiveIntEnv, requireEnv } from '../shared/config.js';
+import { DynamoDbAgentRegistry } from './dynamodb-agent-registry.js';
+import { DynamoDbLogStore } from './dynamodb-log-store.js';
+import { DynamoDbMetricStore } from './dynamodb-metric-store.js';
+import { TimestreamMetricReader } from './timestream-metric-reader.js';
+import { TimestreamMetricWriter } from './timestream-metric-writer.js';
+import type { AgentRegistry, LogStore, MetricReader, MetricWriter } from './types.js';
+
+type Env = Record<string, string | undefined>;
+
+/** Document client that drops undefined optional fields (a log line without `level`). */
+export function documentClient(client: DynamoDBClient = new DynamoDBClient({})): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+function dynamoDbMetricStore(env: Env): DynamoDbMetricStore {
+  return new DynamoDbMetricStore({
+    client: documentClient(),
+    tableName: requireEnv(env, ENV.metricsTable),
+    ttlDays: positiveIntEnv(env, ENV.metricsTtlDays, 30),
+  });
+}
+
+function timestreamTable(env: Env) {
+  return { databaseName: requireEnv(env, ENV.timestreamDatabase), tableName: requireEnv(env, ENV.timestreamTable) };
+}
+
+export function metricWriterFromEnv(env: Env): MetricWriter {
+  if (metricStoreKind(env) === 'dynamodb') return dynamoDbMetricStore(env);
+  return new TimestreamMetricWriter({ client: new TimestreamWriteClient({}), ...timestreamTable(env) });
+}
+
+export function metricReaderFromEnv(env: Env): MetricReader {
+  if (metricStoreKind(env) === 'dynamodb') return dynamoDbMetricStore(env);
+  return new TimestreamMetricReader({ client: new TimestreamQueryClient({}), ...timestreamTable(env) });
+}
+
+export function logStoreFromEnv(env: Env): LogStore {
+  return new DynamoDbLogStore({
+    client: documentClient(),
+    tableName: requireEnv(env, ENV.logsTable),
+    ttlHours: positiveIntEnv(env, ENV.logsTtlHours, 72),
+  });
+}
+
+export function agentRegistryFromEnv(env: Env): AgentRegistry {
+  return new DynamoDbAgentRegistry({ client: documentClient(), tableName: requireEnv(env, ENV.agentsTable) });
+}
