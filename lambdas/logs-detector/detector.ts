@@ -18,29 +18,38 @@ export interface LogsDetectorDeps {
  * The logs stream consumer: keeps each batch's lines searchable and marks the agent as seen.
  * Line ids come from the record's sequence number, so a redelivered record rewrites, not adds.
  */
-export function createLogsDetector(deps: LogsDetectorDeps): (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse> {
+export function createLogsDetector(
+  deps: LogsDetectorDeps,
+): (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse> {
   const logger = deps.logger ?? defaultLogger;
   const now = deps.now ?? Date.now;
 
-  return createEnvelopeConsumer('logs', { logger, metrics: deps.metrics }, async (batch, record) => {
-    const receivedAt = now();
-    const lines: StoredLogLine[] = [];
-    batch.logs.forEach((line, index) => {
-      if (!isWithinSkew(line.ts, receivedAt)) return;
-      lines.push({
-        ...line,
-        agentId: batch.agent.id,
-        host: batch.agent.hostname,
-        id: `${record.kinesis.sequenceNumber}#${index}`,
+  return createEnvelopeConsumer(
+    'logs',
+    { logger, metrics: deps.metrics },
+    async (batch, record) => {
+      const receivedAt = now();
+      const lines: StoredLogLine[] = [];
+      batch.logs.forEach((line, index) => {
+        if (!isWithinSkew(line.ts, receivedAt)) return;
+        lines.push({
+          ...line,
+          agentId: batch.agent.id,
+          host: batch.agent.hostname,
+          id: `${record.kinesis.sequenceNumber}#${index}`,
+        });
       });
-    });
-    const outsideWindow = batch.logs.length - lines.length;
-    if (outsideWindow > 0) {
-      logger.warn('log lines outside the accepted time window skipped', { agent: batch.agent.id, count: outsideWindow });
-      deps.metrics?.addMetric('LinesOutsideTimeWindow', MetricUnit.Count, outsideWindow);
-    }
-    await deps.logStore.write(lines);
-    deps.metrics?.addMetric('LinesWritten', MetricUnit.Count, lines.length);
-    await deps.agents.markSeen(batch.agent, arrivalTime(record));
-  });
+      const outsideWindow = batch.logs.length - lines.length;
+      if (outsideWindow > 0) {
+        logger.warn('log lines outside the accepted time window skipped', {
+          agent: batch.agent.id,
+          count: outsideWindow,
+        });
+        deps.metrics?.addMetric('LinesOutsideTimeWindow', MetricUnit.Count, outsideWindow);
+      }
+      await deps.logStore.write(lines);
+      deps.metrics?.addMetric('LinesWritten', MetricUnit.Count, lines.length);
+      await deps.agents.markSeen(batch.agent, arrivalTime(record));
+    },
+  );
 }

@@ -25,39 +25,46 @@ export function createMetricsDetector(
   const logger = deps.logger ?? defaultLogger;
   const now = deps.now ?? Date.now;
 
-  return createEnvelopeConsumer('metrics', { logger, metrics: deps.metrics }, async (batch, record) => {
-    const receivedAt = now();
-    const points: StoredPoint[] = [];
-    let outsideWindow = 0;
-    for (const point of batch.metrics) {
-      if (!isWithinSkew(point.ts, receivedAt)) {
-        outsideWindow++;
-        continue;
+  return createEnvelopeConsumer(
+    'metrics',
+    { logger, metrics: deps.metrics },
+    async (batch, record) => {
+      const receivedAt = now();
+      const points: StoredPoint[] = [];
+      let outsideWindow = 0;
+      for (const point of batch.metrics) {
+        if (!isWithinSkew(point.ts, receivedAt)) {
+          outsideWindow++;
+          continue;
+        }
+        points.push({
+          agentId: batch.agent.id,
+          host: batch.agent.hostname,
+          name: point.name,
+          labels: point.labels ?? {},
+          value: point.value,
+          ts: point.ts,
+        });
       }
-      points.push({
-        agentId: batch.agent.id,
-        host: batch.agent.hostname,
-        name: point.name,
-        labels: point.labels ?? {},
-        value: point.value,
-        ts: point.ts,
-      });
-    }
-    if (outsideWindow > 0) {
-      logger.warn('points outside the accepted time window skipped', { agent: batch.agent.id, count: outsideWindow });
-      deps.metrics?.addMetric('PointsOutsideTimeWindow', MetricUnit.Count, outsideWindow);
-    }
+      if (outsideWindow > 0) {
+        logger.warn('points outside the accepted time window skipped', {
+          agent: batch.agent.id,
+          count: outsideWindow,
+        });
+        deps.metrics?.addMetric('PointsOutsideTimeWindow', MetricUnit.Count, outsideWindow);
+      }
 
-    const result = await deps.metricStore.write(points);
-    if (result.rejected.length > 0) {
-      logger.warn('points rejected by the metric store', {
-        agent: batch.agent.id,
-        count: result.rejected.length,
-        examples: result.rejected.slice(0, 3),
-      });
-      deps.metrics?.addMetric('PointsRejected', MetricUnit.Count, result.rejected.length);
-    }
-    deps.metrics?.addMetric('PointsWritten', MetricUnit.Count, result.written);
-    await deps.agents.markSeen(batch.agent, arrivalTime(record));
-  });
+      const result = await deps.metricStore.write(points);
+      if (result.rejected.length > 0) {
+        logger.warn('points rejected by the metric store', {
+          agent: batch.agent.id,
+          count: result.rejected.length,
+          examples: result.rejected.slice(0, 3),
+        });
+        deps.metrics?.addMetric('PointsRejected', MetricUnit.Count, result.rejected.length);
+      }
+      deps.metrics?.addMetric('PointsWritten', MetricUnit.Count, result.written);
+      await deps.agents.markSeen(batch.agent, arrivalTime(record));
+    },
+  );
 }

@@ -3,9 +3,9 @@
  * string, reads the stores, answers JSON. The dashboard issue grows this.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
-import { AgentSchema, MetricPointSchema } from '../shared/contracts.js';
+import * as z from 'zod';
 import { type ApiErrorStatus, apiErrorBody } from '../shared/api-errors.js';
+import { AgentSchema, MetricPointSchema } from '../shared/contracts.js';
 import { describeIssues } from '../shared/validation.js';
 import type { LogStore, MetricReader } from '../stores/types.js';
 
@@ -40,13 +40,19 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify(body),
 });
-const error = (status: ApiErrorStatus, message: string) => json(status, apiErrorBody(status, message));
+const error = (status: ApiErrorStatus, message: string) =>
+  json(status, apiErrorBody(status, message));
 
-export function createQueryHandler(deps: QueryDeps): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+export function createQueryHandler(
+  deps: QueryDeps,
+): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
   const now = deps.now ?? Date.now;
 
   /** Validates the query string; `from`/`to` default to the last hour and must be ordered. */
-  function parse<T extends { from?: number; to?: number }>(schema: z.ZodType<T>, event: APIGatewayProxyEvent) {
+  function parse<T extends { from?: number; to?: number }>(
+    schema: z.ZodType<T>,
+    event: APIGatewayProxyEvent,
+  ) {
     const result = schema.safeParse(event.queryStringParameters ?? {});
     if (!result.success) return { failure: error(400, describeIssues(result.error).join('; ')) };
     const to = result.data.to ?? now();
@@ -56,7 +62,8 @@ export function createQueryHandler(deps: QueryDeps): (event: APIGatewayProxyEven
   }
 
   return async (event) => {
-    if (event.httpMethod !== 'GET') return error(404, `no route for ${event.httpMethod} ${event.path}`);
+    if (event.httpMethod !== 'GET')
+      return error(404, `no route for ${event.httpMethod} ${event.path}`);
     const route = event.resource ?? event.path;
 
     if (route === QUERY_ROUTES.metrics) {

@@ -44,7 +44,9 @@ export function positiveIntEnv(env: Env, key: string, fallback: number): number 
 export function metricStoreKind(env: Env): MetricStoreKind {
   const value = requireEnv(env, ENV.metricsStore);
   if (!(METRIC_STORE_KINDS as readonly string[]).includes(value)) {
-    throw new ConfigError(`environment variable ${ENV.metricsStore} must be one of ${METRIC_STORE_KINDS.join(', ')}, got "${value}"`);
+    throw new ConfigError(
+      `environment variable ${ENV.metricsStore} must be one of ${METRIC_STORE_KINDS.join(', ')}, got "${value}"`,
+    );
   }
   return value as MetricStoreKind;
 }

@@ -3,10 +3,19 @@
  * API stand-in and the handlers. Checks that JSON Schema cannot carry (timestamp skew) live in
  * {@link ./validation.ts} so that the generated API Gateway models stay exact.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS } from './limits.js';
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'notice', 'warn', 'error', 'critical', 'fatal'] as const;
+export const LOG_LEVELS = [
+  'trace',
+  'debug',
+  'info',
+  'notice',
+  'warn',
+  'error',
+  'critical',
+  'fatal',
+] as const;
 
 /** Prometheus data model names: metric names may hold colons, label names may not. */
 const METRIC_NAME_PATTERN = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -14,7 +23,12 @@ const LABEL_NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Agent ids become Kinesis partition keys and DynamoDB key parts: keep them printable and short. */
 const AGENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 
-const timestampMs = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe('Unix time in milliseconds');
+const timestampMs = z
+  .number()
+  .int()
+  .min(0)
+  .max(Number.MAX_SAFE_INTEGER)
+  .describe('Unix time in milliseconds');
 
 /** A string map with a bounded number of keys; `maxProperties` carries the bound into JSON Schema. */
 function boundedMap(key: z.ZodString, value: z.ZodString, maxKeys: number, what: string) {
@@ -101,7 +115,9 @@ export function toApiGatewaySchema(schema: z.ZodType): Record<string, unknown> {
       if (def.type !== 'record') return;
       const pattern = def.keyType._zod.def.checks
         ?.map((check) => check._zod.def)
-        .find((check) => 'pattern' in check && check.pattern instanceof RegExp) as { pattern: RegExp } | undefined;
+        .find((check) => 'pattern' in check && check.pattern instanceof RegExp) as
+        | { pattern: RegExp }
+        | undefined;
       if (!pattern || typeof jsonSchema.additionalProperties !== 'object') return;
       jsonSchema.patternProperties = { [pattern.pattern.source]: jsonSchema.additionalProperties };
       jsonSchema.additionalProperties = false;

@@ -4,4 +4,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'vigil' });
 
-export const metrics = new Metrics({ namespace: 'Vigil', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'vigil' });
+export const metrics = new Metrics({
+  namespace: 'Vigil',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'vigil',
+});

@@ -3,7 +3,7 @@
  * The schema checks mirror API Gateway's model validation; the timestamp window is checked here
  * because JSON Schema cannot express "relative to now".
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { INGEST_ROUTES, type IngestKind, type LogsBatch, type MetricsBatch } from './contracts.js';
 import { LIMITS } from './limits.js';
 
@@ -18,7 +18,8 @@ export class EnvelopeError extends Error {
 export function describeIssues(error: z.ZodError, limit = 5): string[] {
   const lines = error.issues.slice(0, limit).map((issue) => {
     const path = issue.path.reduce<string>(
-      (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+      (text, key) =>
+        typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key),
       '',
     );
     return `${path || '(root)'}: ${issue.message}`;
@@ -37,7 +38,10 @@ interface EnvelopeByKind {
  *
  * @throws {EnvelopeError} naming every offending field, or that the bytes are not JSON.
  */
-export function parseEnvelope<K extends IngestKind>(kind: K, data: Uint8Array | string): EnvelopeByKind[K] {
+export function parseEnvelope<K extends IngestKind>(
+  kind: K,
+  data: Uint8Array | string,
+): EnvelopeByKind[K] {
   const text = typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
   let json: unknown;
   try {

@@ -30,11 +30,15 @@ export async function batchPut(
   const { maxAttempts = 5, baseDelayMs = 50, keyOf } = options;
   const unique = [...new Map(items.map((item) => [keyOf(item), item])).values()];
   for (let start = 0; start < unique.length; start += MAX_ITEMS_PER_REQUEST) {
-    let pending = unique.slice(start, start + MAX_ITEMS_PER_REQUEST).map((Item) => ({ PutRequest: { Item } }));
+    let pending = unique
+      .slice(start, start + MAX_ITEMS_PER_REQUEST)
+      .map((Item) => ({ PutRequest: { Item } }));
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > maxAttempts) throw new UnprocessedItemsError(table, pending.length);
       if (attempt > 1) await sleep(baseDelayMs * 2 ** (attempt - 2) * (0.5 + Math.random()));
-      const output = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      const output = await client.send(
+        new BatchWriteCommand({ RequestItems: { [table]: pending } }),
+      );
       pending = (output.UnprocessedItems?.[table] ?? []).flatMap((request) =>
         request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : [],
       );

@@ -36,7 +36,9 @@ export class DynamoDbLogStore implements LogStore {
       ...line,
       expiresAt: Math.floor(line.ts / 1000) + this.ttlSeconds,
     }));
-    await batchPut(this.client, this.tableName, items, { keyOf: (item) => `${item.pk}|${item.sk}` });
+    await batchPut(this.client, this.tableName, items, {
+      keyOf: (item) => `${item.pk}|${item.sk}`,
+    });
   }
 
   async query({ agentId, from, to, limit }: TimeRangeQuery): Promise<StoredLogLine[]> {

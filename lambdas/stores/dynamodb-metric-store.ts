@@ -37,7 +37,9 @@ export class DynamoDbMetricStore implements MetricStore {
       // Derived from the point's own time, so a retried write produces the identical item.
       expiresAt: Math.floor(point.ts / 1000) + this.ttlSeconds,
     }));
-    await batchPut(this.client, this.tableName, items, { keyOf: (item) => `${item.pk}|${item.sk}` });
+    await batchPut(this.client, this.tableName, items, {
+      keyOf: (item) => `${item.pk}|${item.sk}`,
+    });
     return { written: items.length, rejected: [] };
   }
 

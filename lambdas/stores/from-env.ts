@@ -17,7 +17,9 @@ import type { AgentRegistry, LogStore, MetricReader, MetricWriter } from './type
 type Env = Record<string, string | undefined>;
 
 /** Document client that drops undefined optional fields (a log line without `level`). */
-export function documentClient(client: DynamoDBClient = new DynamoDBClient({})): DynamoDBDocumentClient {
+export function documentClient(
+  client: DynamoDBClient = new DynamoDBClient({}),
+): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
@@ -30,17 +32,26 @@ function dynamoDbMetricStore(env: Env): DynamoDbMetricStore {
 }
 
 function timestreamTable(env: Env) {
-  return { databaseName: requireEnv(env, ENV.timestreamDatabase), tableName: requireEnv(env, ENV.timestreamTable) };
+  return {
+    databaseName: requireEnv(env, ENV.timestreamDatabase),
+    tableName: requireEnv(env, ENV.timestreamTable),
+  };
 }
 
 export function metricWriterFromEnv(env: Env): MetricWriter {
   if (metricStoreKind(env) === 'dynamodb') return dynamoDbMetricStore(env);
-  return new TimestreamMetricWriter({ client: new TimestreamWriteClient({}), ...timestreamTable(env) });
+  return new TimestreamMetricWriter({
+    client: new TimestreamWriteClient({}),
+    ...timestreamTable(env),
+  });
 }
 
 export function metricReaderFromEnv(env: Env): MetricReader {
   if (metricStoreKind(env) === 'dynamodb') return dynamoDbMetricStore(env);
-  return new TimestreamMetricReader({ client: new TimestreamQueryClient({}), ...timestreamTable(env) });
+  return new TimestreamMetricReader({
+    client: new TimestreamQueryClient({}),
+    ...timestreamTable(env),
+  });
 }
 
 export function logStoreFromEnv(env: Env): LogStore {
@@ -52,5 +63,8 @@ export function logStoreFromEnv(env: Env): LogStore {
 }
 
 export function agentRegistryFromEnv(env: Env): AgentRegistry {
-  return new DynamoDbAgentRegistry({ client: documentClient(), tableName: requireEnv(env, ENV.agentsTable) });
+  return new DynamoDbAgentRegistry({
+    client: documentClient(),
+    tableName: requireEnv(env, ENV.agentsTable),
+  });
 }

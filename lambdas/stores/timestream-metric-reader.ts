@@ -1,4 +1,8 @@
-import { type Datum, QueryCommand, type TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import {
+  type Datum,
+  QueryCommand,
+  type TimestreamQueryClient,
+} from '@aws-sdk/client-timestream-query';
 import { AGENT_DIMENSION, HOST_DIMENSION } from './timestream-metric-writer.js';
 import type { MetricQuery, MetricReader, StoredPoint } from './types.js';
 
@@ -8,7 +12,13 @@ export interface TimestreamMetricReaderOptions {
   readonly tableName: string;
 }
 
-const BUILT_IN_COLUMNS = new Set([AGENT_DIMENSION, HOST_DIMENSION, 'measure_name', 'time', 'measure_value::double']);
+const BUILT_IN_COLUMNS = new Set([
+  AGENT_DIMENSION,
+  HOST_DIMENSION,
+  'measure_name',
+  'time',
+  'measure_value::double',
+]);
 
 /** Reads one metric of one agent back from Timestream, every series of it, oldest first. */
 export class TimestreamMetricReader implements MetricReader {
@@ -19,7 +29,10 @@ export class TimestreamMetricReader implements MetricReader {
     let nextToken: string | undefined;
     do {
       const page = await this.options.client.send(
-        new QueryCommand({ QueryString: buildMetricQuery(this.options, query), NextToken: nextToken }),
+        new QueryCommand({
+          QueryString: buildMetricQuery(this.options, query),
+          NextToken: nextToken,
+        }),
       );
       const columns = (page.ColumnInfo ?? []).map((column) => column.Name ?? '');
       for (const row of page.Rows ?? []) points.push(toPoint(columns, row.Data ?? []));

@@ -5,7 +5,7 @@ import {
   type TimestreamWriteClient,
   WriteRecordsCommand,
 } from '@aws-sdk/client-timestream-write';
-import type { MetricWriter, MetricWriteResult, RejectedPoint, StoredPoint } from './types.js';
+import type { MetricWriteResult, MetricWriter, RejectedPoint, StoredPoint } from './types.js';
 
 /** Timestream's WriteRecords limit. */
 const MAX_RECORDS_PER_REQUEST = 100;
@@ -52,7 +52,8 @@ export class TimestreamMetricWriter implements MetricWriter {
         // The records not listed were written; report the others against the caller's indexes.
         for (const record of error.RejectedRecords ?? []) {
           const index = chunk.indexes[record.RecordIndex ?? -1];
-          if (index !== undefined) rejected.push({ index, reason: record.Reason ?? 'rejected by Timestream' });
+          if (index !== undefined)
+            rejected.push({ index, reason: record.Reason ?? 'rejected by Timestream' });
         }
       }
     }
