@@ -30,22 +30,17 @@ export function createMetricsDetector(
     { logger, metrics: deps.metrics },
     async (batch, record) => {
       const receivedAt = now();
-      const points: StoredPoint[] = [];
-      let outsideWindow = 0;
-      for (const point of batch.metrics) {
-        if (!isWithinSkew(point.ts, receivedAt)) {
-          outsideWindow++;
-          continue;
-        }
-        points.push({
+      const points: StoredPoint[] = batch.metrics
+        .filter((point) => isWithinSkew(point.ts, receivedAt))
+        .map((point) => ({
           agentId: batch.agent.id,
           host: batch.agent.hostname,
           name: point.name,
           labels: point.labels ?? {},
           value: point.value,
           ts: point.ts,
-        });
-      }
+        }));
+      const outsideWindow = batch.metrics.length - points.length;
       if (outsideWindow > 0) {
         logger.warn('points outside the accepted time window skipped', {
           agent: batch.agent.id,
