@@ -1,0 +1,63 @@
+/**
+ * Configuration of the local runtime, read from the environment once at start and validated so a
+ * typo fails loudly with the offending key.
+ */
+import path from 'node:path';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
+import { ConfigError } from '../lambdas/shared/config.js';
+
+export const LOCAL_ENV = {
+  port: 'VIGIL_PORT',
+  apiKey: 'VIGIL_API_KEY',
+  dataDir: 'VIGIL_DATA_DIR',
+  logLevel: 'VIGIL_LOG_LEVEL',
+} as const;
+
+export const LOCAL_DEFAULTS = {
+  port: 4800,
+  dataDir: '.vigil',
+  logLevel: 'INFO',
+} as const;
+
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+
+export interface LocalConfig {
+  /** Port of the API stand-in on 127.0.0.1; 0 picks a free one. */
+  readonly port: number;
+  /** Fixed API key; when absent one is generated once and kept in the data directory. */
+  readonly apiKey?: string;
+  /** Absolute path of the folder holding emulator data, checkpoints, failures and the API key. */
+  readonly dataDir: string;
+  readonly logLevel: LogLevel;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the `VIGIL_*` variables. @throws {ConfigError} naming the offending key. */
+export function readLocalConfig(env: Env = process.env, cwd = process.cwd()): LocalConfig {
+  const rawPort = env[LOCAL_ENV.port];
+  const port = rawPort === undefined || rawPort === '' ? LOCAL_DEFAULTS.port : Number(rawPort);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new ConfigError(
+      `environment variable ${LOCAL_ENV.port} must be a port number, got "${rawPort}"`,
+    );
+  }
+  const apiKey = env[LOCAL_ENV.apiKey] || undefined;
+  if (apiKey !== undefined && !/^[\x21-\x7e]{8,256}$/.test(apiKey)) {
+    throw new ConfigError(
+      `environment variable ${LOCAL_ENV.apiKey} must be 8-256 printable characters without spaces`,
+    );
+  }
+  const logLevel = (env[LOCAL_ENV.logLevel] || LOCAL_DEFAULTS.logLevel).toUpperCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(
+      `environment variable ${LOCAL_ENV.logLevel} must be one of ${LOG_LEVELS.join(', ')}, got "${env[LOCAL_ENV.logLevel]}"`,
+    );
+  }
+  return {
+    port,
+    apiKey,
+    dataDir: path.resolve(cwd, env[LOCAL_ENV.dataDir] || LOCAL_DEFAULTS.dataDir),
+    logLevel: logLevel as LogLevel,
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * The streams and tables of the ingest pipeline, created in the emulators when missing; the key
+ * layout of every table comes from the schemas the CDK app deploys.
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException as TableInUseException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  type KinesisClient,
+  ResourceInUseException as StreamInUseException,
+} from '@aws-sdk/client-kinesis';
+import type { IngestKind } from '../lambdas/shared/contracts.js';
+import {
+  AGENTS_TABLE,
+  LOGS_TABLE,
+  METRICS_TABLE,
+  TABLE_SCHEMAS,
+  type TableSchema,
+} from '../lambdas/stores/table-schemas.js';
+
+/** Stream of each ingest route; the local stand-in of the stack's streams. */
+export const LOCAL_STREAMS: Readonly<Record<IngestKind, string>> = {
+  metrics: 'metrics',
+  logs: 'logs',
+};
+
+export interface TableNames {
+  readonly metrics: string;
+  readonly logs: string;
+  readonly agents: string;
+}
+
+/** Local table names: the logical name with a prefix, as the schemas document. */
+export function localTableName(schema: TableSchema): string {
+  return `vigil-${schema.name}`;
+}
+
+export const LOCAL_TABLES: TableNames = {
+  metrics: localTableName(METRICS_TABLE),
+  logs: localTableName(LOGS_TABLE),
+  agents: localTableName(AGENTS_TABLE),
+};
+
+const POLL_MS = 25;
+const ACTIVE_TIMEOUT_MS = 10_000;
+
+export async function ensureStreams(
+  kinesis: KinesisClient,
+  names: readonly string[],
+): Promise<void> {
+  await Promise.all(
+    names.map(async (name) => {
+      try {
+        await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+      } catch (error) {
+        if (!(error instanceof StreamInUseException)) throw error;
+      }
+      await waitUntil(`stream ${name}`, async () => {
+        const { StreamDescriptionSummary } = await kinesis.send(
+          new DescribeStreamSummaryCommand({ StreamName: name }),
+        );
+        return StreamDescriptionSummary?.StreamStatus === 'ACTIVE';
+      });
+    }),
+  );
+}
+
+/** Creates the tables of {@link TABLE_SCHEMAS} (string keys, on-demand) when missing. */
+export async function ensureTables(dynamoDb: DynamoDBClient): Promise<void> {
+  await Promise.all(
+    TABLE_SCHEMAS.map(async (schema) => {
+      const tableName = localTableName(schema);
+      const keys = [
+        { name: schema.partitionKey, type: 'HASH' as const },
+        ...(schema.sortKey ? [{ name: schema.sortKey, type: 'RANGE' as const }] : []),
+      ];
+      try {
+        await dynamoDb.send(
+          new CreateTableCommand({
+            TableName: tableName,
+            BillingMode: 'PAY_PER_REQUEST',
+            AttributeDefinitions: keys.map((key) => ({
+              AttributeName: key.name,
+              AttributeType: 'S',
+            })),
+            KeySchema: keys.map((key) => ({ AttributeName: key.name, KeyType: key.type })),
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof TableInUseException)) throw error;
+      }
+      await waitUntil(`table ${tableName}`, async () => {
+        const { Table } = await dynamoDb.send(new DescribeTableCommand({ TableName: tableName }));
+        return Table?.TableStatus === 'ACTIVE';
+      });
+    }),
+  );
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ACTIVE_TIMEOUT_MS;
+  while (!(await check())) {
+    if (Date.now() > deadline)
+      throw new Error(`${what} did not become ACTIVE in ${ACTIVE_TIMEOUT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
