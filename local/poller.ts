@@ -152,10 +152,19 @@ export class StreamPoller {
    * Invokes the handler until every record is handled or given up on. Returns early, without
    * checkpointing the rest, when the poller stops: those records are delivered again on restart.
    */
-  private async deliver(shardId: string, records: readonly KinesisStreamRecord[]): Promise<void> {
+  private async deliver(
+    shardId: string,
+    records: readonly KinesisStreamRecord[],
+    // Invocations per sequence number across retries and bisection, for the failure record.
+    invokeCounts = new Map<string, number>(),
+  ): Promise<void> {
     let pending = records;
     let failedInvocations = 0;
     while (pending.length > 0 && !this.stopped) {
+      for (const record of pending) {
+        const sequenceNumber = record.kinesis.sequenceNumber;
+        invokeCounts.set(sequenceNumber, (invokeCounts.get(sequenceNumber) ?? 0) + 1);
+      }
       const failure = await this.invoke(pending);
       if (!failure) {
         await this.checkpoint(shardId, pending[pending.length - 1]);
@@ -178,11 +187,15 @@ export class StreamPoller {
         if (failure.wholeBatch && pending.length > 1) {
           // Bisect: the halves get their own retries, which isolates the record that throws.
           const half = Math.ceil(pending.length / 2);
-          await this.deliver(shardId, pending.slice(0, half));
+          await this.deliver(shardId, pending.slice(0, half), invokeCounts);
           pending = pending.slice(half);
         } else {
           const [record, ...rest] = pending;
-          if (record) await this.giveUp(shardId, record, failedInvocations, failure.reason);
+          if (record) {
+            const invokeCount =
+              invokeCounts.get(record.kinesis.sequenceNumber) ?? failedInvocations;
+            await this.giveUp(shardId, record, invokeCount, failure.reason);
+          }
           pending = rest;
         }
         failedInvocations = 0;

@@ -31,8 +31,11 @@ export interface Statement {
   Condition?: unknown;
 }
 
-export function logicalIdOf(construct: { node: { defaultChild?: unknown } }): string {
-  const resource = construct.node.defaultChild as CfnResource;
+/** Logical id of a construct's (or a Cfn resource's own) CloudFormation resource. */
+export function logicalIdOf(construct: { node: { defaultChild?: unknown } } | undefined): string {
+  if (!construct) throw new Error('no such construct in this stack');
+  const resource = ((construct.node.defaultChild as CfnResource | undefined) ??
+    construct) as CfnResource;
   return Stack.of(resource).getLogicalId(resource);
 }
 

@@ -57,7 +57,9 @@ describe('VigilStack: ingest API', () => {
       expect(Integration.IntegrationHttpMethod).toBe('POST');
       expect(flatten(Integration.Uri)).toContain(':kinesis:action/PutRecord');
       expect(Integration.PassthroughBehavior).toBe('NEVER');
-      expect(requestTemplate).toEqual(vigil.stack.resolve(putRecordRequestTemplate(stream.streamName)));
+      expect(requestTemplate).toEqual(
+        vigil.stack.resolve(putRecordRequestTemplate(stream.streamName)),
+      );
       expect(flatten(requestTemplate)).toContain(
         `"PartitionKey": "$util.escapeJavaScript($input.path('$.agent.id'))"`,
       );
@@ -191,7 +193,10 @@ describe('VigilStack: ingest API', () => {
       expect(found).toHaveLength(1);
       const properties = found[0]?.Properties;
       const body = JSON.parse(properties.ResponseTemplates['application/json']);
-      expect(body).toEqual({ error: API_ERROR_CODES[response.status], message: expect.any(String) });
+      expect(body).toEqual({
+        error: API_ERROR_CODES[response.status],
+        message: expect.any(String),
+      });
       if (type === 'DEFAULT_5XX') expect(properties.StatusCode).toBeUndefined();
       else expect(properties.StatusCode).toBe(String(response.status));
     },
@@ -263,26 +268,32 @@ describe('VigilStack: ingest API', () => {
   it.each([
     ['metrics', { agent: true, name: true, from: false, to: false, limit: false }],
     ['logs', { agent: true, from: false, to: false, limit: false }],
-  ])('proxies GET /v1/query/%s to the query Lambda with required query strings', (_kind, params) => {
-    // Prepare
-    const queryFn = logicalIdOf(vigil.stack.queryApi.handler);
-    const expected = Object.fromEntries(
-      Object.entries(params).map(([name, required]) => [`method.request.querystring.${name}`, required]),
-    );
+  ])(
+    'proxies GET /v1/query/%s to the query Lambda with required query strings',
+    (_kind, params) => {
+      // Prepare
+      const queryFn = logicalIdOf(vigil.stack.queryApi.handler);
+      const expected = Object.fromEntries(
+        Object.entries(params).map(([name, required]) => [
+          `method.request.querystring.${name}`,
+          required,
+        ]),
+      );
 
-    // Act
-    const found = methods.filter(
-      (m) =>
-        m.Properties.HttpMethod === 'GET' &&
-        JSON.stringify(m.Properties.RequestParameters) === JSON.stringify(expected),
-    );
+      // Act
+      const found = methods.filter(
+        (m) =>
+          m.Properties.HttpMethod === 'GET' &&
+          JSON.stringify(m.Properties.RequestParameters) === JSON.stringify(expected),
+      );
 
-    // Assess
-    expect(found).toHaveLength(1);
-    expect(found[0]?.Properties.Integration.Type).toBe('AWS_PROXY');
-    expect(JSON.stringify(found[0]?.Properties.Integration.Uri)).toContain(queryFn);
-    expect(found[0]?.Properties.RequestValidatorId).toBeDefined();
-  });
+      // Assess
+      expect(found).toHaveLength(1);
+      expect(found[0]?.Properties.Integration.Type).toBe('AWS_PROXY');
+      expect(JSON.stringify(found[0]?.Properties.Integration.Uri)).toContain(queryFn);
+      expect(found[0]?.Properties.RequestValidatorId).toBeDefined();
+    },
+  );
 
   it('grants the query Lambda reads only', () => {
     // Act

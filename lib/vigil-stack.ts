@@ -1,0 +1,148 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import type { MetricStoreKind } from '../lambdas/shared/config.js';
+import { Alerting } from './alerting.js';
+import { parseAlertEmails, parseMetricsStore, readVigilContext } from './context.js';
+import { Detectors } from './detectors.js';
+import { IngestApi } from './ingest/ingest-api.js';
+import { QueryApi } from './query-api.js';
+import { Storage } from './storage.js';
+import { IngestStreams } from './streams.js';
+
+export interface VigilStackProps extends StackProps {
+  /**
+   * Where metric points are stored.
+   * @default - context `metricsStore`, else 'timestream'
+   */
+  readonly metricsStore?: MetricStoreKind;
+  /**
+   * Email addresses subscribed to the alerts topic.
+   * @default - context `alertEmails` (comma-separated), else none
+   */
+  readonly alertEmails?: readonly string[];
+  /**
+   * What happens to stored metrics, logs and agents when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly dataRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The ingest half of Vigil: API (API key, validation, direct Kinesis PutRecord) → Kinesis streams
+ * → detectors → metric store, recent logs and agents; a query API for the dashboard; the alerts
+ * topic.
+ */
+export class VigilStack extends Stack {
+  public readonly metricsStore: MetricStoreKind;
+  public readonly encryptionKey: Key;
+  public readonly streams: IngestStreams;
+  public readonly storage: Storage;
+  public readonly detectors: Detectors;
+  public readonly ingestApi: IngestApi;
+  public readonly queryApi: QueryApi;
+  public readonly alerting: Alerting;
+
+  constructor(scope: Construct, id: string, props: VigilStackProps = {}) {
+    super(scope, id, props);
+    const context = readVigilContext(this);
+    // Props go through the same validation as context: a plain-JS caller can pass anything.
+    this.metricsStore = props.metricsStore
+      ? parseMetricsStore(props.metricsStore)
+      : context.metricsStore;
+    const alertEmails = props.alertEmails
+      ? parseAlertEmails([...props.alertEmails])
+      : context.alertEmails;
+
+    this.encryptionKey = new Key(this, 'DataKey', {
+      description: 'Vigil: streams, failure queue, Timestream, alerts topic and log groups',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.allowCloudWatchLogs(this.encryptionKey);
+    const encryptionKey = this.encryptionKey;
+
+    this.streams = new IngestStreams(this, 'Streams', { encryptionKey });
+    this.storage = new Storage(this, 'Storage', {
+      metricsStore: this.metricsStore,
+      encryptionKey,
+      removalPolicy: props.dataRemovalPolicy,
+    });
+    this.detectors = new Detectors(this, 'Detectors', {
+      streams: this.streams,
+      storage: this.storage,
+      encryptionKey,
+    });
+    this.ingestApi = new IngestApi(this, 'IngestApi', { streams: this.streams, encryptionKey });
+    this.queryApi = new QueryApi(this, 'QueryApi', {
+      api: this.ingestApi.api,
+      requestValidator: this.ingestApi.requestValidator,
+      storage: this.storage,
+      encryptionKey,
+    });
+    this.alerting = new Alerting(this, 'Alerting', { encryptionKey, emails: alertEmails });
+
+    this.addOutputs();
+  }
+
+  /** CloudWatch Logs encrypts log groups with the key only if the key policy lets it. */
+  private allowCloudWatchLogs(key: Key): void {
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: [
+          'kms:Encrypt*',
+          'kms:Decrypt*',
+          'kms:ReEncrypt*',
+          'kms:GenerateDataKey*',
+          'kms:Describe*',
+        ],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`,
+          },
+        },
+      }),
+    );
+  }
+
+  private addOutputs(): void {
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    const api = this.ingestApi.api;
+    output('ApiUrl', api.url, 'Base URL of the Vigil API (agents POST to v1/metrics and v1/logs)');
+    this.ingestApi.apiKeys.forEach(({ name, key }, index) => {
+      const suffix = index === 0 ? '' : String(index + 1);
+      output(`ApiKeyName${suffix}`, name, 'Agent API key name');
+      output(
+        `ApiKeyId${suffix}`,
+        key.keyId,
+        'Agent API key id; its value: aws apigateway get-api-key --include-value --api-key <id>',
+      );
+    });
+    output('MetricsStore', this.metricsStore, 'Metric store of this deployment');
+    output(
+      'MetricsStreamName',
+      this.streams.metrics.streamName,
+      'Kinesis stream of metrics batches',
+    );
+    output('LogsStreamName', this.streams.logs.streamName, 'Kinesis stream of logs batches');
+    output('LogsTableName', this.storage.logsTable.tableName, 'DynamoDB table of recent log lines');
+    output('AgentsTableName', this.storage.agentsTable.tableName, 'DynamoDB table of agents');
+    if (this.storage.metricsTable) {
+      output('MetricsTableName', this.storage.metricsTable.tableName, 'DynamoDB metric store');
+    }
+    if (this.storage.timestream) {
+      output('TimestreamDatabaseName', this.storage.timestream.database.ref, 'Timestream database');
+      output('TimestreamTableName', this.storage.timestream.table.attrName, 'Timestream table');
+    }
+    output(
+      'FailureQueueUrl',
+      this.detectors.failureQueue.queueUrl,
+      'Stream ranges the detectors gave up on',
+    );
+    output('AlertsTopicArn', this.alerting.topic.topicArn, 'SNS topic of incident transitions');
+  }
+}

@@ -1,0 +1,329 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../lambdas/shared/config.js';
+import { LOGS_TABLE, METRICS_TABLE } from '../../lambdas/stores/table-schemas.js';
+import { VigilStack } from '../../lib/vigil-stack.js';
+import {
+  actionsOf,
+  logicalIdOf,
+  roleLogicalIdOf,
+  type SynthesizedVigil,
+  statementsOfRole,
+  synthVigil,
+} from './helpers.js';
+
+describe('VigilStack: streams and detectors', () => {
+  let vigil: SynthesizedVigil;
+
+  beforeAll(() => {
+    vigil = synthVigil();
+  });
+
+  it('creates two on-demand streams encrypted with the rotating customer-managed key', () => {
+    // Prepare
+    const keyArn = { 'Fn::GetAtt': [logicalIdOf(vigil.stack.encryptionKey), 'Arn'] };
+
+    // Assess
+    vigil.template.resourceCountIs('AWS::Kinesis::Stream', 2);
+    const streams = vigil.template.findResources('AWS::Kinesis::Stream');
+    for (const stream of Object.values(streams)) {
+      expect(stream.Properties).toMatchObject({
+        StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+        StreamEncryption: { EncryptionType: 'KMS', KeyId: keyArn },
+        RetentionPeriodHours: 24,
+      });
+      expect(stream.Properties.ShardCount).toBeUndefined();
+    }
+    vigil.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it.each(['metrics', 'logs'] as const)(
+    'consumes the %s stream with partial batch failures, bisection, bounded retries and an on-failure queue',
+    (kind) => {
+      // Prepare
+      const fn =
+        kind === 'metrics'
+          ? vigil.stack.detectors.metricsDetector
+          : vigil.stack.detectors.logsDetector;
+
+      // Assess
+      vigil.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(vigil.stack.streams.streamFor(kind)), 'Arn'] },
+        FunctionName: { Ref: logicalIdOf(fn) },
+        StartingPosition: 'TRIM_HORIZON',
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 5,
+        MaximumRecordAgeInSeconds: 6 * 3600,
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: 2,
+        DestinationConfig: {
+          OnFailure: {
+            Destination: { 'Fn::GetAtt': [logicalIdOf(vigil.stack.detectors.failureQueue), 'Arn'] },
+          },
+        },
+      });
+    },
+  );
+
+  it('encrypts the on-failure queue with KMS and refuses plain HTTP', () => {
+    vigil.template.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(vigil.stack.encryptionKey), 'Arn'] },
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    vigil.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('runs every function on Node.js 22, arm64, with active tracing, source maps and Powertools', () => {
+    // Act
+    const functions = Object.values(vigil.template.findResources('AWS::Lambda::Function'));
+
+    // Assess
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: expect.anything() },
+        Environment: {
+          Variables: expect.objectContaining({
+            NODE_OPTIONS: '--enable-source-maps',
+            POWERTOOLS_SERVICE_NAME: expect.stringMatching(
+              /^(metrics-detector|logs-detector|query)$/,
+            ),
+            POWERTOOLS_LOG_LEVEL: 'INFO',
+          }),
+        },
+      });
+    }
+  });
+
+  it('gives the detectors least-privilege writes and no DynamoDB wildcards', () => {
+    // Act
+    const metrics = actionsOf(
+      statementsOfRole(vigil.template, roleLogicalIdOf(vigil.stack.detectors.metricsDetector)),
+    );
+    const logs = actionsOf(
+      statementsOfRole(vigil.template, roleLogicalIdOf(vigil.stack.detectors.logsDetector)),
+    );
+
+    // Assess
+    for (const actions of [metrics, logs]) {
+      expect(actions.filter((a) => a.startsWith('dynamodb:') && a.includes('*'))).toEqual([]);
+      expect(actions.filter((a) => a.startsWith('kms:') && a.includes('*'))).toEqual([]);
+      expect(actions).toEqual(expect.arrayContaining(['sqs:SendMessage', 'kinesis:GetRecords']));
+    }
+    expect(metrics.filter((a) => /^(dynamodb|timestream):/.test(a)).sort()).toEqual([
+      'dynamodb:UpdateItem',
+      'timestream:DescribeEndpoints',
+      'timestream:WriteRecords',
+    ]);
+    expect(logs.filter((a) => /^(dynamodb|timestream):/.test(a)).sort()).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:UpdateItem',
+    ]);
+  });
+
+  it('configures the detectors through the environment names of config.ts', () => {
+    // Act
+    const env = (fn: typeof vigil.stack.detectors.logsDetector) =>
+      vigil.template.findResources('AWS::Lambda::Function')[logicalIdOf(fn)]?.Properties.Environment
+        .Variables;
+
+    // Assess
+    expect(env(vigil.stack.detectors.metricsDetector)).toMatchObject({
+      [ENV.metricsStore]: 'timestream',
+      [ENV.timestreamDatabase]: { Ref: logicalIdOf(vigil.stack.storage.timestream?.database) },
+      [ENV.timestreamTable]: {
+        'Fn::GetAtt': [logicalIdOf(vigil.stack.storage.timestream?.table), 'Name'],
+      },
+      [ENV.agentsTable]: { Ref: logicalIdOf(vigil.stack.storage.agentsTable) },
+    });
+    expect(env(vigil.stack.detectors.logsDetector)).toMatchObject({
+      [ENV.logsTable]: { Ref: logicalIdOf(vigil.stack.storage.logsTable) },
+      [ENV.logsTtlHours]: '72',
+      [ENV.agentsTable]: { Ref: logicalIdOf(vigil.stack.storage.agentsTable) },
+    });
+  });
+
+  it('outputs the API URL, key id, stream and table names', () => {
+    for (const output of [
+      'ApiUrl',
+      'ApiKeyId',
+      'MetricsStreamName',
+      'LogsStreamName',
+      'LogsTableName',
+      'AgentsTableName',
+      'TimestreamTableName',
+    ]) {
+      vigil.template.hasOutput(output, Match.anyValue());
+    }
+  });
+});
+
+describe('VigilStack: metric store variants', () => {
+  let timestream: SynthesizedVigil;
+  let dynamodb: SynthesizedVigil;
+
+  beforeAll(() => {
+    timestream = synthVigil({ metricsStore: 'timestream' });
+    dynamodb = synthVigil({ metricsStore: 'dynamodb' });
+  });
+
+  it('timestream: creates an encrypted Timestream database and table and no metrics table', () => {
+    // Assess
+    timestream.template.hasResourceProperties('AWS::Timestream::Database', {
+      KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(timestream.stack.encryptionKey), 'Arn'] },
+    });
+    timestream.template.hasResourceProperties('AWS::Timestream::Table', {
+      RetentionProperties: {
+        MemoryStoreRetentionPeriodInHours: '24',
+        MagneticStoreRetentionPeriodInDays: '365',
+      },
+      MagneticStoreWriteProperties: { EnableMagneticStoreWrites: true },
+    });
+    timestream.template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    expect(timestream.stack.storage.metricsTable).toBeUndefined();
+  });
+
+  it('dynamodb: creates the metrics table from its schema and no Timestream', () => {
+    // Assess
+    dynamodb.template.resourceCountIs('AWS::Timestream::Database', 0);
+    dynamodb.template.resourceCountIs('AWS::Timestream::Table', 0);
+    dynamodb.template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    dynamodb.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: METRICS_TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: METRICS_TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: METRICS_TABLE.ttlAttribute, Enabled: true },
+    });
+    const env =
+      dynamodb.template.findResources('AWS::Lambda::Function')[
+        logicalIdOf(dynamodb.stack.detectors.metricsDetector)
+      ]?.Properties.Environment.Variables;
+    expect(env).toMatchObject({
+      [ENV.metricsStore]: 'dynamodb',
+      [ENV.metricsTable]: { Ref: logicalIdOf(dynamodb.stack.storage.metricsTable) },
+      [ENV.metricsTtlDays]: '30',
+    });
+    expect(env[ENV.timestreamTable]).toBeUndefined();
+  });
+
+  it('dynamodb: grants BatchWriteItem to the metrics detector and Query to the query Lambda only', () => {
+    // Prepare
+    const { template, stack } = dynamodb;
+    const arnOf = (table: Parameters<typeof logicalIdOf>[0]) => [
+      { 'Fn::GetAtt': [logicalIdOf(table), 'Arn'] },
+    ];
+
+    // Act
+    const dataAccess = (fn: Parameters<typeof roleLogicalIdOf>[0]) =>
+      statementsOfRole(template, roleLogicalIdOf(fn))
+        .filter((statement) => /^(dynamodb|timestream):/.test(String(statement.Action)))
+        .map((statement) => [statement.Action, statement.Resource]);
+
+    // Assess
+    expect(dataAccess(stack.detectors.metricsDetector)).toEqual(
+      expect.arrayContaining([
+        ['dynamodb:BatchWriteItem', arnOf(stack.storage.metricsTable)],
+        ['dynamodb:UpdateItem', arnOf(stack.storage.agentsTable)],
+      ]),
+    );
+    expect(dataAccess(stack.detectors.metricsDetector)).toHaveLength(2);
+    expect(dataAccess(stack.queryApi.handler)).toEqual([
+      ['dynamodb:Query', arnOf(stack.storage.metricsTable)],
+      ['dynamodb:Query', arnOf(stack.storage.logsTable)],
+    ]);
+  });
+
+  it.each([
+    ['timestream', 2],
+    ['dynamodb', 3],
+  ] as const)(
+    '%s: encrypts every table, with point-in-time recovery and retention',
+    (store, count) => {
+      // Prepare
+      const { template } = store === 'timestream' ? timestream : dynamodb;
+
+      // Act
+      const tables = template.findResources('AWS::DynamoDB::Table');
+
+      // Assess
+      expect(Object.keys(tables)).toHaveLength(count);
+      for (const table of Object.values(tables)) {
+        expect(table.Properties).toMatchObject({
+          BillingMode: 'PAY_PER_REQUEST',
+          SSESpecification: { SSEEnabled: true },
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        });
+        expect(table.DeletionPolicy).toBe('Retain');
+      }
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [
+          { AttributeName: LOGS_TABLE.partitionKey, KeyType: 'HASH' },
+          { AttributeName: LOGS_TABLE.sortKey, KeyType: 'RANGE' },
+        ],
+        TimeToLiveSpecification: { AttributeName: LOGS_TABLE.ttlAttribute, Enabled: true },
+      });
+    },
+  );
+});
+
+describe('VigilStack: context', () => {
+  it.each(['influxdb', 'DynamoDB', ''])('throws a clear error for metricsStore=%j', (value) => {
+    // Prepare
+    const app = new App({ context: { metricsStore: value } });
+
+    // Act & Assess
+    expect(() => new VigilStack(app, 'VigilStack')).toThrow(
+      /context "metricsStore" must be one of timestream, dynamodb/,
+    );
+  });
+
+  it('subscribes alertEmails to the encrypted alerts topic', () => {
+    // Prepare
+    const app = new App({
+      context: { metricsStore: 'dynamodb', alertEmails: 'ops@example.com, me@example.org' },
+    });
+
+    // Act
+    const stack = new VigilStack(app, 'VigilStack');
+    const template = Template.fromStack(stack);
+
+    // Assess
+    template.resourceCountIs('AWS::SNS::Subscription', 2);
+    for (const email of ['ops@example.com', 'me@example.org']) {
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: email,
+      });
+    }
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(stack.encryptionKey), 'Arn'] },
+    });
+  });
+
+  it('rejects an invalid alert email', () => {
+    // Prepare
+    const app = new App({ context: { alertEmails: 'ops@example.com,not-an-email' } });
+
+    // Act & Assess
+    expect(() => new VigilStack(app, 'VigilStack')).toThrow(
+      /"alertEmails" holds invalid email addresses: not-an-email/,
+    );
+  });
+});
