@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchPut } from './batch-write.js';
-import { SORT_KEY_END, sortableTime } from './keys.js';
-import { queryItems } from './query-pages.js';
+import { sortableTime } from './keys.js';
+import { queryTimeRange } from './query-pages.js';
 import type { LogStore, StoredLogLine, TimeRangeQuery } from './types.js';
 
 export interface DynamoDbLogStoreOptions {
@@ -42,22 +42,15 @@ export class DynamoDbLogStore implements LogStore {
   }
 
   async query({ agentId, from, to, limit }: TimeRangeQuery): Promise<StoredLogLine[]> {
-    const nowSeconds = Math.floor(this.now() / 1000);
-    const items = await queryItems(
-      this.client,
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': agentId,
-          ':from': sortableTime(from),
-          ':to': `${sortableTime(to)}${SORT_KEY_END}`,
-        },
-        ScanIndexForward: false,
-      },
+    const items = await queryTimeRange(this.client, {
+      tableName: this.tableName,
+      partition: agentId,
+      from,
+      to,
       limit,
-      (item) => Number(item.expiresAt) > nowSeconds,
-    );
+      newestFirst: true,
+      nowSeconds: Math.floor(this.now() / 1000),
+    });
     return items.map((item) => {
       const line: StoredLogLine = {
         agentId: String(item.agentId),

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchPut } from './batch-write.js';
-import { SORT_KEY_END, seriesHash, sortableTime } from './keys.js';
-import { queryItems } from './query-pages.js';
+import { seriesHash, sortableTime } from './keys.js';
+import { queryTimeRange } from './query-pages.js';
 import type { MetricQuery, MetricStore, MetricWriteResult, StoredPoint } from './types.js';
 
 export interface DynamoDbMetricStoreOptions {
@@ -44,21 +44,14 @@ export class DynamoDbMetricStore implements MetricStore {
   }
 
   async query({ agentId, name, from, to, limit }: MetricQuery): Promise<StoredPoint[]> {
-    const nowSeconds = Math.floor(this.now() / 1000);
-    const items = await queryItems(
-      this.client,
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': `${agentId}#${name}`,
-          ':from': sortableTime(from),
-          ':to': `${sortableTime(to)}${SORT_KEY_END}`,
-        },
-      },
+    const items = await queryTimeRange(this.client, {
+      tableName: this.tableName,
+      partition: `${agentId}#${name}`,
+      from,
+      to,
       limit,
-      (item) => Number(item.expiresAt) > nowSeconds,
-    );
+      nowSeconds: Math.floor(this.now() / 1000),
+    });
     return items.map((item) => ({
       agentId: String(item.agentId),
       host: String(item.host),

@@ -1,26 +1,48 @@
-import {
-  type DynamoDBDocumentClient,
-  QueryCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { SORT_KEY_END, sortableTime } from './keys.js';
+
+export interface TimeRangeItemsQuery {
+  readonly tableName: string;
+  /** Partition key value (attribute `pk`). */
+  readonly partition: string;
+  /** Inclusive bounds in epoch ms, matched against sort keys that start with {@link sortableTime}. */
+  readonly from: number;
+  readonly to: number;
+  readonly limit: number;
+  readonly newestFirst?: boolean;
+  /** Items whose `expiresAt` (epoch seconds) is not after this are skipped. */
+  readonly nowSeconds: number;
+}
 
 /**
- * Runs a DynamoDB query page by page until `limit` items pass `keep`. Expired items are filtered
- * here rather than trusted to TTL, which deletes lazily on AWS and not at all in dynalite.
+ * Reads one partition's items in a time range, page by page, until `limit` live items are found.
+ * Expired items are filtered here rather than trusted to TTL, which deletes lazily on AWS and not
+ * at all in dynalite.
  */
-export async function queryItems(
+export async function queryTimeRange(
   client: DynamoDBDocumentClient,
-  input: QueryCommandInput,
-  limit: number,
-  keep: (item: Record<string, unknown>) => boolean,
+  query: TimeRangeItemsQuery,
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    const page = await client.send(
+      new QueryCommand({
+        TableName: query.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': query.partition,
+          ':from': sortableTime(query.from),
+          ':to': `${sortableTime(query.to)}${SORT_KEY_END}`,
+        },
+        ScanIndexForward: !query.newestFirst,
+        ExclusiveStartKey: startKey,
+      }),
+    );
     for (const item of page.Items ?? []) {
-      if (keep(item)) items.push(item);
-      if (items.length >= limit) return items;
+      if (Number(item.expiresAt) <= query.nowSeconds) continue;
+      items.push(item);
+      if (items.length >= query.limit) return items;
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
