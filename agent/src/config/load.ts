@@ -150,6 +150,12 @@ export async function loadConfig(
   const file = await fileLayer(commandLine.configFile ?? env[CONFIG_FILE_ENV]);
   const merged = mergeLayers(mergeLayers(file, envLayer(env)), commandLine.overrides);
   const result = AgentConfigSchema.safeParse(merged);
-  if (!result.success) throw new ConfigError(describeIssues(result.error, 20));
+  if (!result.success) {
+    throw new ConfigError(
+      describeIssues(result.error, 20).map((problem) =>
+        problem.replace(/: Invalid input: expected \w+, received undefined$/, ': is required'),
+      ),
+    );
+  }
   return result.data;
 }

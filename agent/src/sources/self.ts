@@ -16,7 +16,12 @@ export class SelfMetricsSource implements MetricSource {
     return [
       ...this.stats.toPoints(now),
       { name: 'vigil_agent_resident_memory_bytes', labels: {}, value: memory.rss, ts: now },
-      { name: 'vigil_agent_cpu_seconds_total', labels: {}, value: (cpu.user + cpu.system) / 1e6, ts: now },
+      {
+        name: 'vigil_agent_cpu_seconds_total',
+        labels: {},
+        value: (cpu.user + cpu.system) / 1e6,
+        ts: now,
+      },
     ];
   }
 }

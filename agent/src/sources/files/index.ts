@@ -1,0 +1,2 @@
+export { FileLogSource, type FileLogSourceOptions } from './file-source.js';
+export { compileExcludes, Glob } from './glob.js';

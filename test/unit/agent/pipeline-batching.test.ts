@@ -1,0 +1,130 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type BatchStore, Pipeline } from '../../../agent/src/pipeline/pipeline.js';
+import { LogsBatchSchema, MetricsBatchSchema } from '../../../lambdas/shared/contracts.js';
+
+const agent = { id: 'agent-1', hostname: 'web-1', version: '0.1.0', labels: { env: 'test' } };
+
+/** A store that keeps each appended batch and resolves appends when told to. */
+function memoryStore(autoResolve = true) {
+  const batches: { kind: string; items: number; body: Record<string, unknown>; bytes: number }[] =
+    [];
+  const pending: (() => void)[] = [];
+  const store: BatchStore = {
+    append: (kind, items, payload) => {
+      batches.push({ kind, items, body: JSON.parse(payload.toString()), bytes: payload.length });
+      if (autoResolve) return Promise.resolve();
+      return new Promise<void>((resolve) => pending.push(resolve));
+    },
+  };
+  return { store, batches, pending };
+}
+
+const line = (n: number, size = 100) => ({
+  ts: n,
+  source: 'app',
+  message: `${n}`.padEnd(size, '.'),
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('Class: Pipeline', () => {
+  it('cuts log batches by serialised size, each a valid envelope under the budget', async () => {
+    const { store, batches } = memoryStore();
+    const pipeline = new Pipeline({ agent, store, batchMaxBytes: 2_000, flushInterval: 60_000 });
+    const written = Array.from({ length: 100 }, (_, n) => line(n));
+
+    const write = pipeline.logs.write(written);
+    await pipeline.flush();
+    await write;
+
+    expect(batches.length).toBeGreaterThan(5);
+    for (const batch of batches) {
+      expect(batch.bytes).toBeLessThanOrEqual(2_000);
+      expect(LogsBatchSchema.parse(batch.body).agent).toEqual(agent);
+      expect(batch.items).toBe((batch.body.logs as unknown[]).length);
+    }
+    expect(batches.flatMap((batch) => batch.body.logs as unknown[])).toEqual(written);
+  });
+
+  it('cuts at the count limit', async () => {
+    const { store, batches } = memoryStore();
+    const pipeline = new Pipeline({
+      agent,
+      store,
+      batchMaxBytes: 900_000,
+      flushInterval: 60_000,
+      maxPointsPerBatch: 10,
+    });
+    const points = Array.from({ length: 25 }, (_, n) => ({ name: 'up', value: n, ts: n }));
+
+    const write = pipeline.metrics.write(points);
+    await pipeline.flush();
+    await write;
+
+    expect(batches.map((batch) => [batch.kind, batch.items])).toEqual([
+      ['metrics', 10],
+      ['metrics', 10],
+      ['metrics', 5],
+    ]);
+    for (const batch of batches)
+      expect(MetricsBatchSchema.safeParse(batch.body).success).toBe(true);
+  });
+
+  it('cuts a partial batch after flushInterval and only then resolves the write', async () => {
+    vi.useFakeTimers();
+    const { store, batches } = memoryStore();
+    const pipeline = new Pipeline({ agent, store, batchMaxBytes: 900_000, flushInterval: 1_000 });
+    let resolved = false;
+
+    const write = pipeline.logs.write([line(1)]).then(() => {
+      resolved = true;
+    });
+    const second = pipeline.logs.write([line(2)]);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(batches).toHaveLength(0);
+    expect(resolved).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await Promise.all([write, second]);
+
+    expect(batches.map((batch) => batch.items)).toEqual([2]);
+  });
+
+  it('resolves a write only once every batch holding its items is stored', async () => {
+    const { store, batches, pending } = memoryStore(false);
+    const pipeline = new Pipeline({
+      agent,
+      store,
+      batchMaxBytes: 900_000,
+      flushInterval: 60_000,
+      maxLinesPerBatch: 2,
+    });
+    let resolved = false;
+
+    const write = pipeline.logs.write([line(1), line(2), line(3)]).then(() => {
+      resolved = true;
+    });
+    const flushed = pipeline.flush();
+    await Promise.resolve();
+    expect(batches.map((batch) => batch.items)).toEqual([2, 1]);
+    pending[0]?.();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(resolved).toBe(false);
+    pending[1]?.();
+    await Promise.all([write, flushed]);
+
+    expect(resolved).toBe(true);
+  });
+
+  it('rejects the writes of a batch the store refused', async () => {
+    const store: BatchStore = { append: () => Promise.reject(new Error('disk full')) };
+    const pipeline = new Pipeline({ agent, store, batchMaxBytes: 900_000, flushInterval: 60_000 });
+
+    const write = pipeline.logs.write([line(1)]);
+    const flushed = pipeline.flush();
+
+    await expect(write).rejects.toThrow('disk full');
+    await expect(flushed).rejects.toThrow('disk full');
+  });
+});

@@ -1,0 +1,258 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { BufferRecord } from '../../../agent/src/buffer/disk-buffer.js';
+import { HttpSender } from '../../../agent/src/sinks/http-sender.js';
+import { AgentStats } from '../../../agent/src/stats.js';
+
+/** An in-memory stand-in for the disk buffer that records what the sender does with each record. */
+class FakeBuffer {
+  readonly queue: BufferRecord[] = [];
+  readonly acked: string[] = [];
+  readonly released: string[] = [];
+  readonly appended: { kind: string; items: number; payload: string; ignoreLimit?: boolean }[] = [];
+  private waiters: (() => void)[] = [];
+  private seq = 0;
+
+  add(kind: 'logs' | 'metrics', items: unknown[]): string {
+    const id = `r${this.seq++}`;
+    const envelope = { v: 1, agent: { id: 'a', hostname: 'h', version: '1' }, [kind]: items };
+    this.queue.push({
+      id,
+      kind,
+      items: items.length,
+      payload: Buffer.from(JSON.stringify(envelope)),
+    });
+    for (const wake of this.waiters.splice(0)) wake();
+    return id;
+  }
+
+  async next(): Promise<BufferRecord | undefined> {
+    for (;;) {
+      const record = this.queue.shift();
+      if (record) return record;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  ack(id: string) {
+    this.acked.push(id);
+  }
+
+  release(id: string) {
+    this.released.push(id);
+  }
+
+  async append(
+    kind: 'logs' | 'metrics',
+    items: number,
+    payload: Buffer,
+    options?: { ignoreLimit?: boolean },
+  ) {
+    this.appended.push({
+      kind,
+      items,
+      payload: payload.toString(),
+      ignoreLimit: options?.ignoreLimit,
+    });
+  }
+}
+
+type Reply = { status: number; body?: object; headers?: Record<string, string> } | Error;
+
+/** A fetch double answering from a script (the last answer repeats) and keeping each request. */
+function scriptedFetch(replies: Reply[]) {
+  const requests: { url: string; headers: Record<string, string>; body: unknown }[] = [];
+  const fetch = vi.fn(async (url: string | URL | Request, init?: RequestInit) => {
+    const reply = (
+      requests.length < replies.length ? replies[requests.length] : replies.at(-1)
+    ) as Reply;
+    requests.push({
+      url: String(url),
+      headers: init?.headers as Record<string, string>,
+      body: JSON.parse(gunzipSync(init?.body as Buffer).toString()),
+    });
+    if (reply instanceof Error) throw reply;
+    return new Response(JSON.stringify(reply.body ?? { accepted: true }), {
+      status: reply.status,
+      headers: reply.headers,
+    });
+  });
+  return { fetch: fetch as unknown as typeof globalThis.fetch, requests };
+}
+
+const lines = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ ts: i, source: 'app', message: `line ${i}` }));
+
+async function until(check: () => boolean, timeoutMs = 2_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+let dataDir: string;
+let sender: HttpSender | undefined;
+
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'vigil-sender-'));
+});
+
+afterEach(async () => {
+  await sender?.stop({ timeoutMs: 100 });
+  sender = undefined;
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function startSender(replies: Reply[], overrides: { maxRetryDelay?: number } = {}) {
+  const buffer = new FakeBuffer();
+  const stats = new AgentStats();
+  const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+  const { fetch, requests } = scriptedFetch(replies);
+  sender = new HttpSender({
+    buffer,
+    endpoint: 'https://ingest.example/prod/',
+    apiKey: 'secret',
+    dataDir,
+    requestTimeout: 1_000,
+    maxRetryDelay: overrides.maxRetryDelay ?? 20,
+    baseRetryDelay: 1,
+    concurrency: 1,
+    stats,
+    logger,
+    fetch,
+  });
+  sender.start();
+  return { buffer, stats, logger, requests };
+}
+
+describe('Class: HttpSender', () => {
+  it('posts gzipped JSON with the API key and acknowledges on 2xx', async () => {
+    const { buffer, stats, requests } = startSender([{ status: 200 }]);
+
+    const id = buffer.add('logs', lines(3));
+    await until(() => buffer.acked.length === 1);
+
+    expect(buffer.acked).toEqual([id]);
+    expect(requests[0]?.url).toBe('https://ingest.example/prod/v1/logs');
+    expect(requests[0]?.headers).toMatchObject({
+      'x-api-key': 'secret',
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    });
+    expect(requests[0]?.body).toMatchObject({ v: 1, logs: lines(3) });
+    expect(stats.total('lines_sent')).toBe(3);
+    expect(stats.total('batches_sent')).toBe(1);
+    expect(stats.total('bytes_sent')).toBeGreaterThan(0);
+  });
+
+  it('retries 5xx and network errors, then delivers', async () => {
+    const { buffer, stats, requests } = startSender([
+      { status: 503 },
+      new TypeError('fetch failed'),
+      { status: 500 },
+      { status: 200 },
+    ]);
+
+    buffer.add('metrics', [{ name: 'up', value: 1, ts: 1 }]);
+    await until(() => buffer.acked.length === 1);
+
+    expect(requests).toHaveLength(4);
+    expect(stats.total('send_retries')).toBe(3);
+    expect(stats.total('points_sent')).toBe(1);
+  });
+
+  it('waits the Retry-After of a 429', async () => {
+    const { buffer, requests } = startSender([
+      { status: 429, headers: { 'retry-after': '1' } },
+      { status: 200 },
+    ]);
+
+    const started = Date.now();
+    buffer.add('logs', lines(1));
+    await until(() => buffer.acked.length === 1, 3_000);
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(requests).toHaveLength(2);
+  });
+
+  it('splits a batch the server finds too large (413) and re-buffers both halves', async () => {
+    const { buffer } = startSender([
+      { status: 413, body: { error: 'PayloadTooLarge', message: 'big' } },
+    ]);
+
+    const id = buffer.add('logs', lines(5));
+    await until(() => buffer.acked.length === 1);
+
+    expect(buffer.acked).toEqual([id]);
+    expect(buffer.appended.map((part) => [part.items, JSON.parse(part.payload).logs])).toEqual([
+      [3, lines(5).slice(0, 3)],
+      [2, lines(5).slice(3)],
+    ]);
+    expect(buffer.appended.every((part) => part.ignoreLimit)).toBe(true);
+  });
+
+  it.each([
+    [413, 1],
+    [400, 3],
+  ])(
+    'quarantines a batch rejected with %i (%i items), logs the server message and acknowledges it',
+    async (status, items) => {
+      const { buffer, stats, logger } = startSender([
+        { status, body: { error: 'BadRequest', message: 'logs.0.ts: too old' } },
+        { status: 200 },
+      ]);
+
+      const id = buffer.add('logs', lines(items));
+      buffer.add('logs', lines(1));
+      await until(() => buffer.acked.length === 2);
+
+      expect(buffer.acked[0]).toBe(id);
+      expect(stats.total('batches_quarantined')).toBe(1);
+      expect(logger.error).toHaveBeenCalledWith(
+        expect.stringContaining('quarantined'),
+        expect.objectContaining({ status, message: 'logs.0.ts: too old' }),
+      );
+      const [file] = readdirSync(join(dataDir, 'quarantine'));
+      expect(file).toMatch(/-logs\.json$/);
+      const kept = JSON.parse(readFileSync(join(dataDir, 'quarantine', file ?? ''), 'utf8'));
+      expect(kept).toMatchObject({
+        status,
+        message: 'logs.0.ts: too old',
+        batch: { logs: lines(items) },
+      });
+    },
+  );
+
+  it('keeps retrying on 401/403 with loud errors instead of quarantining', async () => {
+    const { buffer, stats, logger } = startSender([
+      { status: 403, body: { error: 'Forbidden', message: 'Forbidden' } },
+      { status: 401 },
+      { status: 200 },
+    ]);
+
+    buffer.add('logs', lines(2));
+    await until(() => buffer.acked.length === 1);
+
+    expect(stats.total('batches_quarantined')).toBe(0);
+    expect(logger.error).toHaveBeenCalledTimes(2);
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringContaining('API key'),
+      expect.objectContaining({ status: 403 }),
+    );
+  });
+
+  it('on stop, leaves a batch that is still failing in the buffer', async () => {
+    const { buffer, requests } = startSender([{ status: 503 }], { maxRetryDelay: 60_000 });
+    const id = buffer.add('logs', lines(1));
+    await until(() => requests.length >= 1);
+
+    await sender?.stop({ timeoutMs: 1_000 });
+
+    expect(buffer.acked).toEqual([]);
+    expect(buffer.released).toEqual([id]);
+  });
+});
