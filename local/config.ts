@@ -11,6 +11,7 @@ export const LOCAL_ENV = {
   apiKey: 'VIGIL_API_KEY',
   dataDir: 'VIGIL_DATA_DIR',
   logLevel: 'VIGIL_LOG_LEVEL',
+  hostAgent: 'VIGIL_HOST_AGENT',
 } as const;
 
 export const LOCAL_DEFAULTS = {
@@ -29,6 +30,8 @@ export interface LocalConfig {
   /** Absolute path of the folder holding emulator data, checkpoints, failures and the API key. */
   readonly dataDir: string;
   readonly logLevel: LogLevel;
+  /** Run the agent on this host against the local API. */
+  readonly hostAgent: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -59,5 +62,14 @@ export function readLocalConfig(env: Env = process.env, cwd = process.cwd()): Lo
     apiKey,
     dataDir: path.resolve(cwd, env[LOCAL_ENV.dataDir] || LOCAL_DEFAULTS.dataDir),
     logLevel: logLevel as LogLevel,
+    hostAgent: readSwitch(env, LOCAL_ENV.hostAgent, true),
   };
+}
+
+function readSwitch(env: Env, key: string, fallback: boolean): boolean {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(on|true|1)$/i.test(raw)) return true;
+  if (/^(off|false|0)$/i.test(raw)) return false;
+  throw new ConfigError(`environment variable ${key} must be on or off, got "${raw}"`);
 }

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { ConfigError } from '../lambdas/shared/config.js';
 import { LOCAL_DEFAULTS, LOCAL_ENV, readLocalConfig } from './config.js';
 import { DataDirInUseError } from './errors.js';
+import { startHostAgent } from './host-agent.js';
 import { startLocalRuntime } from './runtime.js';
 
 /** The first line of the banner; tools wait for it. */
@@ -14,6 +15,7 @@ const READY_LINE_PREFIX = 'Vigil local runtime ready';
 async function main(): Promise<void> {
   const config = readLocalConfig();
   const runtime = await startLocalRuntime(config);
+  const agent = config.hostAgent ? await startHostAgent(runtime) : undefined;
   // performance.now() counts from process start, so this includes loading the code.
   const seconds = (performance.now() / 1000).toFixed(1);
   process.stdout.write(
@@ -24,6 +26,9 @@ async function main(): Promise<void> {
       `  data:     ${runtime.dataDir}`,
       `  kinesis:  ${runtime.endpoints.kinesisEndpoint} (emulator)`,
       `  dynamodb: ${runtime.endpoints.dynamoDbEndpoint} (emulator)`,
+      agent
+        ? `  agent:    ${agent.identity.id} (this host, ${LOCAL_ENV.hostAgent}=off to leave it out)`
+        : '  agent:    off',
       '  Ctrl-C to stop',
       '',
     ].join('\n'),
@@ -37,13 +42,16 @@ async function main(): Promise<void> {
       process.exit(130);
     }
     process.stdout.write(`${signal} received, stopping\n`);
-    runtime.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`shutdown failed: ${(error as Error).stack}\n`);
-        process.exit(1);
-      },
-    );
+    // The agent first, so what it collected is sent while the API still answers.
+    (agent?.stop() ?? Promise.resolve())
+      .then(() => runtime.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`shutdown failed: ${(error as Error).stack}\n`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);

@@ -34,7 +34,11 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-function metricSources(config: AgentConfig, stats: AgentStats, logger: AgentLogger): MetricSource[] {
+function metricSources(
+  config: AgentConfig,
+  stats: AgentStats,
+  logger: AgentLogger,
+): MetricSource[] {
   const sources: MetricSource[] = [];
   if (config.host.enabled) {
     sources.push(
@@ -47,11 +51,16 @@ function metricSources(config: AgentConfig, stats: AgentStats, logger: AgentLogg
       }),
     );
   }
-  for (const target of config.scrape) sources.push(new PrometheusScrapeSource({ target, stats, logger }));
+  for (const target of config.scrape)
+    sources.push(new PrometheusScrapeSource({ target, stats, logger }));
   return sources;
 }
 
-async function logSources(config: AgentConfig, stats: AgentStats, logger: AgentLogger): Promise<LogSource[]> {
+async function logSources(
+  config: AgentConfig,
+  stats: AgentStats,
+  logger: AgentLogger,
+): Promise<LogSource[]> {
   const checkpointDir = path.join(config.dataDir, 'checkpoints');
   const sources: LogSource[] = [];
   if (config.logs.files.length > 0) {
@@ -69,7 +78,13 @@ async function logSources(config: AgentConfig, stats: AgentStats, logger: AgentL
   const journald = config.logs.journald;
   if (journald.enabled === true || (journald.enabled === 'auto' && (await isJournaldAvailable()))) {
     sources.push(
-      new JournaldSource({ units: journald.units, maxLineBytes: config.logs.maxLineBytes, checkpointDir, stats, logger }),
+      new JournaldSource({
+        units: journald.units,
+        maxLineBytes: config.logs.maxLineBytes,
+        checkpointDir,
+        stats,
+        logger,
+      }),
     );
   }
   return sources;
@@ -141,7 +156,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
 }
 
 /** `--once`: one round of every metric source, as the batches the agent would send. */
-export async function collectOnce(config: AgentConfig, logger: AgentLogger): Promise<MetricsBatch[]> {
+export async function collectOnce(
+  config: AgentConfig,
+  logger: AgentLogger,
+): Promise<MetricsBatch[]> {
   const stats = new AgentStats();
   const now = Date.now();
   const rounds = await Promise.all(

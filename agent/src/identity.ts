@@ -7,7 +7,8 @@ import { AGENT_VERSION } from './version.js';
 export function agentIdentity(config: AgentConfig, host: string = hostname()): Agent {
   const name = config.agent.hostname ?? host;
   // Hostnames are valid agent ids except for rare characters; replace those.
-  const id = config.agent.id ?? name.replace(/[^A-Za-z0-9._:@-]/g, '-').replace(/^[^A-Za-z0-9]/, 'h');
+  const id =
+    config.agent.id ?? name.replace(/[^A-Za-z0-9._:@-]/g, '-').replace(/^[^A-Za-z0-9]/, 'h');
   const identity: Agent = { id, hostname: name, version: AGENT_VERSION };
   if (Object.keys(config.agent.labels).length > 0) identity.labels = config.agent.labels;
   return identity;

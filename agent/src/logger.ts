@@ -11,7 +11,12 @@ export function createLogger(
   const threshold = LEVELS.indexOf(minLevel);
   const log = (level: LogLevelName) => (message: string, fields?: Record<string, unknown>) => {
     if (LEVELS.indexOf(level) < threshold) return;
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level, message, ...fields };
+    const entry: Record<string, unknown> = {
+      time: new Date().toISOString(),
+      level,
+      message,
+      ...fields,
+    };
     for (const [key, value] of Object.entries(entry)) {
       // Errors serialise as {} by default.
       if (value instanceof Error) entry[key] = { name: value.name, message: value.message };

@@ -27,7 +27,9 @@ export class MetricScheduler {
 
   start(): void {
     for (const source of this.sources) {
-      const delay = this.deps.initialDelay?.(source) ?? Math.floor(Math.random() * Math.min(source.intervalMs, 5_000));
+      const delay =
+        this.deps.initialDelay?.(source) ??
+        Math.floor(Math.random() * Math.min(source.intervalMs, 5_000));
       this.schedule(source, delay);
     }
   }

@@ -43,7 +43,8 @@ export class AgentStats {
   /** Current value of a counter summed over its label sets (for tests and `--once`). */
   total(name: CounterName): number {
     let sum = 0;
-    for (const [key, value] of this.counters) if (key === name || key.startsWith(`${name}{`)) sum += value;
+    for (const [key, value] of this.counters)
+      if (key === name || key.startsWith(`${name}{`)) sum += value;
     return sum;
   }
 
@@ -58,17 +59,22 @@ export class AgentStats {
       const { name, labels } = parseSeriesKey(key);
       points.push({ name: `vigil_agent_${name}_total`, labels, value, ts });
     }
-    for (const [name, value] of this.gauges) points.push({ name: `vigil_agent_${name}`, labels: {}, value, ts });
+    for (const [name, value] of this.gauges)
+      points.push({ name: `vigil_agent_${name}`, labels: {}, value, ts });
     return points;
   }
 }
 
 function seriesKey(name: string, labels: Record<string, string>): string {
   const keys = Object.keys(labels).sort();
-  return keys.length === 0 ? name : `${name}${JSON.stringify(Object.fromEntries(keys.map((k) => [k, labels[k]])))}`;
+  return keys.length === 0
+    ? name
+    : `${name}${JSON.stringify(Object.fromEntries(keys.map((k) => [k, labels[k]])))}`;
 }
 
 function parseSeriesKey(key: string): { name: string; labels: Record<string, string> } {
   const brace = key.indexOf('{');
-  return brace < 0 ? { name: key, labels: {} } : { name: key.slice(0, brace), labels: JSON.parse(key.slice(brace)) };
+  return brace < 0
+    ? { name: key, labels: {} }
+    : { name: key.slice(0, brace), labels: JSON.parse(key.slice(brace)) };
 }

@@ -57,7 +57,12 @@ export interface CommandLine {
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof FLAG_OPTIONS; strict: true }>>;
   try {
-    parsed = parseArgs({ args: [...argv], options: FLAG_OPTIONS, strict: true, allowPositionals: false });
+    parsed = parseArgs({
+      args: [...argv],
+      options: FLAG_OPTIONS,
+      strict: true,
+      allowPositionals: false,
+    });
   } catch (error) {
     throw new ConfigError([(error as Error).message]);
   }
@@ -134,7 +139,8 @@ async function fileLayer(path: string | undefined): Promise<Record<string, unkno
     throw new ConfigError([`config file ${path}: ${(error as Error).message.split('\n')[0]}`]);
   }
   if (parsed === null || parsed === undefined) return {};
-  if (!isPlainObject(parsed)) throw new ConfigError([`config file ${path}: expected a mapping of keys at the top level`]);
+  if (!isPlainObject(parsed))
+    throw new ConfigError([`config file ${path}: expected a mapping of keys at the top level`]);
   return parsed;
 }
 

@@ -83,13 +83,20 @@ export const AgentConfigSchema = z.strictObject({
         })
         .default({ enabled: 'auto', units: [] }),
     })
-    .default({ files: [], maxLineBytes: 16_384, pollInterval: 250, journald: { enabled: 'auto', units: [] } }),
+    .default({
+      files: [],
+      maxLineBytes: 16_384,
+      pollInterval: 250,
+      journald: { enabled: 'auto', units: [] },
+    }),
   shipping: z
     .strictObject({
       /** A batch is cut at this many bytes of JSON (under the 1 MiB Kinesis record limit). */
-      batchMaxBytes: size.default(LIMITS.targetBatchBytes).refine((bytes) => bytes <= LIMITS.targetBatchBytes, {
-        message: `at most ${LIMITS.targetBatchBytes} bytes (room under the 1 MiB record limit)`,
-      }),
+      batchMaxBytes: size
+        .default(LIMITS.targetBatchBytes)
+        .refine((bytes) => bytes <= LIMITS.targetBatchBytes, {
+          message: `at most ${LIMITS.targetBatchBytes} bytes (room under the 1 MiB record limit)`,
+        }),
       /** ... or after this long, whichever comes first. */
       flushInterval: duration.default(1_000),
       requestTimeout: duration.default(15_000),
@@ -97,7 +104,13 @@ export const AgentConfigSchema = z.strictObject({
       /** Batches sent at the same time. */
       concurrency: z.number().int().min(1).max(16).default(2),
     })
-    .default({ batchMaxBytes: LIMITS.targetBatchBytes, flushInterval: 1_000, requestTimeout: 15_000, maxRetryDelay: 60_000, concurrency: 2 }),
+    .default({
+      batchMaxBytes: LIMITS.targetBatchBytes,
+      flushInterval: 1_000,
+      requestTimeout: 15_000,
+      maxRetryDelay: 60_000,
+      concurrency: 2,
+    }),
   buffer: z
     .strictObject({
       maxBytes: size.default(256 * 1_048_576),

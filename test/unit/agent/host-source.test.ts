@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, type Mock, vi } from 'vitest';
 import type { FsStats } from '../../../agent/src/sources/host/mounts.js';
+import { ReusableReader } from '../../../agent/src/sources/host/read.js';
 import { HostMetricsSource } from '../../../agent/src/sources/host/source.js';
 import { AgentStats } from '../../../agent/src/stats.js';
 import type { AgentLogger } from '../../../agent/src/types.js';
@@ -251,5 +252,24 @@ describe('Class: HostMetricsSource', () => {
     expect(
       logger.warn.mock.calls.filter(([, fields]) => (fields as { part: string }).part === 'stat'),
     ).toHaveLength(1);
+  });
+});
+
+describe('Class: ReusableReader', () => {
+  it('returns whole files larger than its buffer, and shorter ones after them', async () => {
+    const long = 'é'.repeat(5_000);
+    const dir = await tempProc({ long, short: 'abc' });
+    const reader = new ReusableReader(16);
+
+    expect(await reader.read(join(dir, 'long'))).toBe(long);
+    expect(await reader.read(join(dir, 'short'))).toBe('abc');
+    expect(await reader.read(join(dir, 'long'))).toBe(long);
+  });
+
+  it('reads procfs files that report a size of 0', async () => {
+    const text = await new ReusableReader(64).read('/proc/self/status');
+
+    expect(text).toMatch(/^Name:/);
+    expect(text.endsWith('\n')).toBe(true);
   });
 });

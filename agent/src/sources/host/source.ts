@@ -20,6 +20,7 @@ import {
 } from './mounts.js';
 import { parseNetDev } from './netdev.js';
 import { pushPoint } from './points.js';
+import { ReusableReader } from './read.js';
 import { parseStat } from './stat.js';
 
 export interface HostMetricsSourceOptions {
@@ -89,6 +90,8 @@ export class HostMetricsSource implements MetricSource {
   /** Mountpoints whose statfs outlasted the timeout and has not returned yet. */
   private readonly hung = new Set<string>();
   private mountsFile: string | undefined;
+  /** One reader per file, so that parts read in parallel never share a buffer. */
+  private readonly readers = new Map<string, ReusableReader>();
 
   constructor(options: HostMetricsSourceOptions) {
     this.procPath = options.procPath;
@@ -118,8 +121,7 @@ export class HostMetricsSource implements MetricSource {
     now: number,
   ): Promise<MetricPoint[]> {
     return this.guard(part, async () => {
-      const text = await fs.readFile(join(this.procPath, file), 'utf8');
-      return parse(text, now);
+      return parse(await this.read(join(this.procPath, file)), now);
     });
   }
 
@@ -152,14 +154,23 @@ export class HostMetricsSource implements MetricSource {
     });
   }
 
+  private read(path: string): Promise<string> {
+    let reader = this.readers.get(path);
+    if (reader === undefined) {
+      reader = new ReusableReader();
+      this.readers.set(path, reader);
+    }
+    return reader.read(path);
+  }
+
   /** `<proc>/1/mounts` (the host's mount namespace when procfs is the host's), else `<proc>/mounts`. */
   private async readMounts(): Promise<string> {
-    if (this.mountsFile !== undefined) return fs.readFile(this.mountsFile, 'utf8');
+    if (this.mountsFile !== undefined) return this.read(this.mountsFile);
     const candidates = [join(this.procPath, '1', 'mounts'), join(this.procPath, 'mounts')];
     let lastError: unknown;
     for (const file of candidates) {
       try {
-        const text = await fs.readFile(file, 'utf8');
+        const text = await this.read(file);
         this.mountsFile = file;
         return text;
       } catch (error) {
