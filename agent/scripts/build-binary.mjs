@@ -8,12 +8,20 @@ import { fileURLToPath } from 'node:url';
 const dist = (name) => fileURLToPath(new URL(`../dist/${name}`, import.meta.url));
 const require = createRequire(import.meta.url);
 
-execFileSync(process.execPath, [fileURLToPath(new URL('./build.mjs', import.meta.url))], { stdio: 'inherit' });
+execFileSync(process.execPath, [fileURLToPath(new URL('./build.mjs', import.meta.url))], {
+  stdio: 'inherit',
+});
 await writeFile(
   dist('sea-config.json'),
-  JSON.stringify({ main: dist('vigil-agent.cjs'), output: dist('sea-prep.blob'), disableExperimentalSEAWarning: true }),
+  JSON.stringify({
+    main: dist('vigil-agent.cjs'),
+    output: dist('sea-prep.blob'),
+    disableExperimentalSEAWarning: true,
+  }),
 );
-execFileSync(process.execPath, ['--experimental-sea-config', dist('sea-config.json')], { stdio: 'inherit' });
+execFileSync(process.execPath, ['--experimental-sea-config', dist('sea-config.json')], {
+  stdio: 'inherit',
+});
 await copyFile(process.execPath, dist('vigil-agent'));
 execFileSync(
   process.execPath,

@@ -17,6 +17,8 @@ export const COUNTERS = [
   'buffer_corrupt_segments',
   'lines_truncated',
   'scrape_errors',
+  /** Samples a source could not send (NaN/Inf values, names the contract forbids), by reason. */
+  'points_dropped',
   'source_errors',
 ] as const;
 

@@ -89,6 +89,22 @@ describe('Local runtime: npm start', () => {
     expect((await readFile(path.join(dataDir, 'api-key'), 'utf8')).trim()).toBe(runtime.apiKey);
   });
 
+  it("runs the agent on this host: the host's own load average arrives", async () => {
+    // Assess
+    expect(runtime.hostAgentId).toBeDefined();
+    const points = await eventually(
+      async () =>
+        (
+          await query<{ points: QueriedPoint[] }>('/v1/query/metrics', {
+            agent: runtime.hostAgentId ?? '',
+            name: 'node_load1',
+          })
+        ).points,
+      (found) => found.length > 0,
+    );
+    expect(points[0]?.value).toBeGreaterThanOrEqual(0);
+  });
+
   it('stores a gzip metrics batch and answers it from the query API', async () => {
     // Prepare
     const body = gzipSync(JSON.stringify(metricsBatch('node_load1', 0.5)));

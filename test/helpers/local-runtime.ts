@@ -27,6 +27,8 @@ export interface SpawnedRuntime {
   readonly apiKey: string;
   readonly kinesisEndpoint: string;
   readonly dynamoDbEndpoint: string;
+  /** Id of the agent the runtime runs on this host, unless it was turned off. */
+  readonly hostAgentId?: string;
   /** Everything the process wrote so far (stdout and stderr), for failure messages. */
   output(): string;
   /** Sends SIGTERM and resolves with the exit code once the process is gone. */
@@ -98,14 +100,17 @@ async function waitForBanner(child: ChildProcess, output: () => string, timeoutM
     const apiKey = /API key: +(\S+)\n/.exec(text)?.[1];
     const kinesisEndpoint = /kinesis: +(\S+) .*\n/.exec(text)?.[1];
     const dynamoDbEndpoint = /dynamodb: +(\S+) .*\n/.exec(text)?.[1];
+    const agentLine = /agent: +(.+)\n/.exec(text)?.[1];
     if (
       /Vigil local runtime ready/.test(text) &&
       url &&
       apiKey &&
       kinesisEndpoint &&
-      dynamoDbEndpoint
+      dynamoDbEndpoint &&
+      agentLine
     ) {
-      return { url, apiKey, kinesisEndpoint, dynamoDbEndpoint };
+      const hostAgentId = agentLine === 'off' ? undefined : agentLine.split(' ')[0];
+      return { url, apiKey, kinesisEndpoint, dynamoDbEndpoint, hostAgentId };
     }
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`local runtime exited before it was ready:\n${text}`);

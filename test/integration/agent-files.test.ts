@@ -333,7 +333,10 @@ describe('Class: FileLogSource', () => {
       message:
         '2024-05-01 12:00:00 ERROR request failed\njava.lang.IllegalStateException: boom\n\tat com.example.Handler.handle(Handler.java:42)\n\n\tat com.example.Server.run(Server.java:7)',
     });
-    expect(sink.lines[1]).toMatchObject({ level: 'info', message: '2024-05-01 12:00:01 INFO next request' });
+    expect(sink.lines[1]).toMatchObject({
+      level: 'info',
+      message: '2024-05-01 12:00:01 INFO next request',
+    });
   });
 
   it('emits an unterminated last line once the file stays quiet, and the rest as a new line', async () => {
@@ -370,7 +373,9 @@ describe('Class: FileLogSource', () => {
     await files.start(sink);
 
     await Promise.all(
-      Array.from({ length: 200 }, (_, i) => writeFile(join(dir, `f${i}.log`), numbered(0, 50, `f${i}`))),
+      Array.from({ length: 200 }, (_, i) =>
+        writeFile(join(dir, `f${i}.log`), numbered(0, 50, `f${i}`)),
+      ),
     );
     await waitFor(() => sink.lines.length === 200 * 50, 'every line of every file');
 

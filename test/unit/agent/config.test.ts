@@ -2,7 +2,12 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, mergeLayers, parseCommandLine } from '../../../agent/src/config/load.js';
+import {
+  ConfigError,
+  loadConfig,
+  mergeLayers,
+  parseCommandLine,
+} from '../../../agent/src/config/load.js';
 
 async function configFile(text: string): Promise<string> {
   const file = path.join(await mkdtemp(path.join(tmpdir(), 'vigil-agent-config-')), 'agent.yaml');
@@ -28,19 +33,29 @@ describe('Function: loadConfig', () => {
 
     const config = await loadConfig(parseCommandLine(['--config', file]), {});
 
-    expect(config.host).toEqual({ enabled: true, interval: 30_000, procPath: '/proc', rootPath: '/' });
+    expect(config.host).toEqual({
+      enabled: true,
+      interval: 30_000,
+      procPath: '/proc',
+      rootPath: '/',
+    });
     expect(config.buffer).toEqual({ maxBytes: 64 * 1_048_576, whenFull: 'block' });
     expect(config.shipping.flushInterval).toBe(1_000);
     expect(config.logs.journald.enabled).toBe('auto');
   });
 
   it('lets the environment override the file and flags override both', async () => {
-    const file = await configFile('endpoint: http://file:1\napiKey: from-file\nagent:\n  id: file-id\n');
+    const file = await configFile(
+      'endpoint: http://file:1\napiKey: from-file\nagent:\n  id: file-id\n',
+    );
 
-    const config = await loadConfig(parseCommandLine(['--config', file, '--endpoint', 'http://flag:3']), {
-      VIGIL_AGENT_ENDPOINT: 'http://env:2',
-      VIGIL_AGENT_API_KEY: 'from-env',
-    });
+    const config = await loadConfig(
+      parseCommandLine(['--config', file, '--endpoint', 'http://flag:3']),
+      {
+        VIGIL_AGENT_ENDPOINT: 'http://env:2',
+        VIGIL_AGENT_API_KEY: 'from-env',
+      },
+    );
 
     expect(config.endpoint).toBe('http://flag:3');
     expect(config.apiKey).toBe('from-env');
@@ -53,7 +68,14 @@ describe('Function: loadConfig', () => {
     );
 
     const config = await loadConfig(
-      parseCommandLine(['-c', file, '--scrape', 'app=http://127.0.0.1:8080/metrics', '--file', '/var/log/*.log']),
+      parseCommandLine([
+        '-c',
+        file,
+        '--scrape',
+        'app=http://127.0.0.1:8080/metrics',
+        '--file',
+        '/var/log/*.log',
+      ]),
       {},
     );
 
@@ -80,11 +102,13 @@ describe('Function: loadConfig', () => {
   });
 
   it('reports a missing file and broken YAML with the path', async () => {
-    expect(await problemsOf(loadConfig(parseCommandLine(['-c', '/nonexistent/agent.yaml']), {}))).toEqual([
-      expect.stringMatching(/^config file \/nonexistent\/agent.yaml: ENOENT/),
-    ]);
+    expect(
+      await problemsOf(loadConfig(parseCommandLine(['-c', '/nonexistent/agent.yaml']), {})),
+    ).toEqual([expect.stringMatching(/^config file \/nonexistent\/agent.yaml: ENOENT/)]);
     const broken = await configFile('endpoint: [unclosed\n');
-    expect((await problemsOf(loadConfig(parseCommandLine(['-c', broken]), {})))[0]).toMatch(/^config file .*agent.yaml: /);
+    expect((await problemsOf(loadConfig(parseCommandLine(['-c', broken]), {})))[0]).toMatch(
+      /^config file .*agent.yaml: /,
+    );
   });
 
   it('rejects a maximum line size above the ingest limit', async () => {
@@ -113,6 +137,9 @@ describe('Function: parseCommandLine', () => {
 
 describe('Function: mergeLayers', () => {
   it('merges nested keys and keeps what the layer leaves out', () => {
-    expect(mergeLayers({ a: { b: 1, c: 2 }, l: [1] }, { a: { c: 3 }, l: [2] })).toEqual({ a: { b: 1, c: 3 }, l: [1, 2] });
+    expect(mergeLayers({ a: { b: 1, c: 2 }, l: [1] }, { a: { c: 3 }, l: [2] })).toEqual({
+      a: { b: 1, c: 3 },
+      l: [1, 2],
+    });
   });
 });

@@ -54,7 +54,9 @@ describe('Class: FileCheckpointStore', () => {
     const path = join(dir, 'files.json');
     await writeFile(path, content);
 
-    await expect(new FileCheckpointStore(path).load()).rejects.toBeInstanceOf(CheckpointCorruptError);
+    await expect(new FileCheckpointStore(path).load()).rejects.toBeInstanceOf(
+      CheckpointCorruptError,
+    );
   });
 });
 

@@ -12,7 +12,10 @@ interface Emitted {
   endOffset: number;
 }
 
-function split(chunks: (string | Buffer)[], maxLineBytes = 64): { lines: Emitted[]; splitter: LineSplitter } {
+function split(
+  chunks: (string | Buffer)[],
+  maxLineBytes = 64,
+): { lines: Emitted[]; splitter: LineSplitter } {
   const splitter = new LineSplitter(maxLineBytes);
   const lines: Emitted[] = [];
   let offset = 0;

@@ -3,7 +3,9 @@ import { MultilineJoiner } from '../../../agent/src/sources/files/multiline.js';
 
 type Record = [message: string, truncated: boolean, endOffset: number];
 
-function joiner(overrides: Partial<{ timeoutMs: number; maxLines: number; maxBytes: number }> = {}) {
+function joiner(
+  overrides: Partial<{ timeoutMs: number; maxLines: number; maxBytes: number }> = {},
+) {
   const records: Record[] = [];
   const emit = (message: string, truncated: boolean, endOffset: number) =>
     records.push([message, truncated, endOffset]);
@@ -58,7 +60,9 @@ describe('Class: MultilineJoiner', () => {
     push('2024-05-01 start');
     for (let i = 0; i < 4; i++) push(`  at frame ${i}`);
 
-    expect(records.map(([message]) => message)).toEqual(['2024-05-01 start\n  at frame 0\n  at frame 1']);
+    expect(records.map(([message]) => message)).toEqual([
+      '2024-05-01 start\n  at frame 0\n  at frame 1',
+    ]);
   });
 
   it('keeps a record within maxBytes and flags it truncated', () => {
@@ -69,7 +73,7 @@ describe('Class: MultilineJoiner', () => {
     push('more');
     instance.flush(emit);
 
-    expect(records).toEqual([["2024-05-01 start\n€", true, 41]]);
+    expect(records).toEqual([['2024-05-01 start\n€', true, 41]]);
     expect(Buffer.byteLength(records[0]?.[0] ?? '')).toBeLessThanOrEqual(20);
   });
 
@@ -80,6 +84,9 @@ describe('Class: MultilineJoiner', () => {
     push('2024-05-01 start');
     instance.flush(emit);
 
-    expect(records.map(([message]) => message)).toEqual(['orphan continuation', '2024-05-01 start']);
+    expect(records.map(([message]) => message)).toEqual([
+      'orphan continuation',
+      '2024-05-01 start',
+    ]);
   });
 });

@@ -83,10 +83,7 @@ describe('Function: parseJournalLine', () => {
     expect(parse({ MESSAGE: null })?.line.message).toBe('');
   });
 
-  it.each([['not json'], ['[1,2]'], ['null'], ['{"MESSAGE":"no cursor"}']])(
-    'skips %s',
-    (text) => {
-      expect(parseJournalLine(text, 100)).toBeUndefined();
-    },
-  );
+  it.each([['not json'], ['[1,2]'], ['null'], ['{"MESSAGE":"no cursor"}']])('skips %s', (text) => {
+    expect(parseJournalLine(text, 100)).toBeUndefined();
+  });
 });

@@ -117,9 +117,9 @@ describe('Class: PrometheusScrapeSource', () => {
     ]);
     expect(find(points, 'h_bucket')[1]?.labels?.le).toBe('+Inf');
     expect(find(points, 'scrape_samples_scraped')[0]?.value).toBe(7);
-    expect(stats.total('source_errors')).toBe(3);
+    expect(stats.total('points_dropped')).toBe(3);
     expect(stats.toPoints(NOW)).toContainEqual({
-      name: 'vigil_agent_source_errors_total',
+      name: 'vigil_agent_points_dropped_total',
       labels: { source: 'scrape:node', reason: 'non_finite' },
       value: 3,
       ts: NOW,
@@ -156,7 +156,7 @@ describe('Class: PrometheusScrapeSource', () => {
     expect(find(points, 'up')[0]?.value).toBe(1);
     expect(stats.toPoints(NOW)).toEqual([
       {
-        name: 'vigil_agent_source_errors_total',
+        name: 'vigil_agent_points_dropped_total',
         labels: { source: 'scrape:node', reason },
         value: 1,
         ts: NOW,

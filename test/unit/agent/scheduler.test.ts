@@ -92,7 +92,12 @@ describe('Class: SelfMetricsSource', () => {
     expect(points).toEqual(
       expect.arrayContaining([
         { name: 'vigil_agent_lines_sent_total', labels: {}, value: 10, ts: 42 },
-        { name: 'vigil_agent_scrape_errors_total', labels: { source: 'scrape:node' }, value: 3, ts: 42 },
+        {
+          name: 'vigil_agent_scrape_errors_total',
+          labels: { source: 'scrape:node' },
+          value: 3,
+          ts: 42,
+        },
         { name: 'vigil_agent_buffer_bytes', labels: {}, value: 4_096, ts: 42 },
         expect.objectContaining({ name: 'vigil_agent_resident_memory_bytes' }),
       ]),

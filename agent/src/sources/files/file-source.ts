@@ -438,7 +438,7 @@ export class FileLogSource implements LogSource {
    * two polls, which the size alone cannot show.
    */
   private async rewritten(tailer: FileTailer): Promise<boolean> {
-    return false;
+    if (tailer.fingerprintBytes === 0) return false;
     const fingerprint = await fingerprintOf(tailer.handle, tailer.fingerprintBytes);
     return fingerprint !== tailer.fingerprint;
   }

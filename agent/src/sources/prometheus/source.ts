@@ -4,7 +4,7 @@
  * Prometheus does (`up`, `scrape_duration_seconds`, `scrape_samples_scraped`).
  *
  * What cannot travel to the ingest API is dropped per sample and counted in
- * `vigil_agent_source_errors_total{source="scrape:<job>",reason}`:
+ * `vigil_agent_points_dropped_total{source="scrape:<job>",reason}`:
  * - `non_finite`: a value of `NaN`, `+Inf` or `-Inf`. JSON has no such numbers, and a NaN
  *   quantile of an idle summary means "no data" anyway. (`le="+Inf"` buckets are unaffected: the
  *   bound is a label, the bucket's value a finite count.)
@@ -164,7 +164,7 @@ export class PrometheusScrapeSource implements MetricSource {
   private reportDropped(dropped: Map<DropReason, number>): void {
     if (dropped.size === 0) return;
     for (const [reason, count] of dropped) {
-      this.stats.add('source_errors', count, { source: this.name, reason });
+      this.stats.add('points_dropped', count, { source: this.name, reason });
     }
     this.logger.debug('scrape samples dropped', {
       ...this.logFields(),
