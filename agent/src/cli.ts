@@ -67,6 +67,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   const agent = await startAgent(config, { logger });
+  // Sources and the sender wait on unref'd timers and idle promises: hold the process until a signal.
+  const keepAlive = setInterval(() => {}, 2 ** 30);
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       logger.info('stopping', { signal });
@@ -75,6 +77,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
   });
+  clearInterval(keepAlive);
   await agent.stop();
   // Everything is flushed or safely buffered; an idle keep-alive socket must not hold the exit.
   setTimeout(() => process.exit(0), 200).unref();

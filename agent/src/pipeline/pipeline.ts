@@ -89,10 +89,12 @@ export class Batcher<T extends LogLine | MetricPoint> {
   write(items: readonly T[]): Promise<void> {
     if (items.length === 0) return Promise.resolve();
     const waits: Promise<void>[] = [];
+    let writtenBytes = 0;
     for (const item of items) {
       const json = JSON.stringify(item);
       // Each item after the first adds a comma.
       const bytes = Buffer.byteLength(json) + 1;
+      writtenBytes += bytes;
       let batch = this.current;
       if (batch && (batch.parts.length >= this.maxItems || batch.bytes + bytes > this.maxBytes)) {
         this.cut();
@@ -107,7 +109,18 @@ export class Batcher<T extends LogLine | MetricPoint> {
       batch.parts.push(json);
       batch.bytes += bytes;
     }
-    if (this.current && this.current.parts.length >= this.maxItems) this.cut();
+    // The flush interval is for coalescing small writes. A big write (the file tailer reading a
+    // backlog, which waits for each write to be durable before the next) or a batch at least half
+    // full is worth sending now; waiting out the interval would cap a backlog at one write a second.
+    const current = this.current;
+    if (
+      current &&
+      (current.parts.length >= this.maxItems ||
+        current.bytes * 2 >= this.maxBytes ||
+        writtenBytes * 4 >= this.maxBytes)
+    ) {
+      this.cut();
+    }
     return waits.length === 1 ? (waits[0] as Promise<void>) : Promise.all(waits).then(() => {});
   }
 

@@ -91,6 +91,33 @@ describe('Class: Pipeline', () => {
     expect(batches.map((batch) => batch.items)).toEqual([2]);
   });
 
+  it('sends a big write at once instead of waiting out the interval, remainder included', async () => {
+    vi.useFakeTimers();
+    const { store, batches } = memoryStore();
+    const pipeline = new Pipeline({ agent, store, batchMaxBytes: 20_000, flushInterval: 1_000 });
+
+    // 250 lines of ~130 bytes: one full batch and a remainder of about a third of the budget.
+    const write = pipeline.logs.write(Array.from({ length: 250 }, (_, n) => line(n)));
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(batches.map((batch) => batch.items).reduce((sum, items) => sum + items, 0)).toBe(250);
+    await write;
+  });
+
+  it('keeps coalescing small writes until the interval', async () => {
+    vi.useFakeTimers();
+    const { store, batches } = memoryStore();
+    const pipeline = new Pipeline({ agent, store, batchMaxBytes: 20_000, flushInterval: 1_000 });
+
+    const writes = [1, 2, 3].map((n) => pipeline.logs.write([line(n)]));
+    await vi.advanceTimersByTimeAsync(500);
+    expect(batches).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(500);
+    await Promise.all(writes);
+
+    expect(batches.map((batch) => batch.items)).toEqual([3]);
+  });
+
   it('resolves a write only once every batch holding its items is stored', async () => {
     const { store, batches, pending } = memoryStore(false);
     const pipeline = new Pipeline({
