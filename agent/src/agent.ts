@@ -69,6 +69,8 @@ async function logSources(
         inputs: config.logs.files,
         maxLineBytes: config.logs.maxLineBytes,
         pollIntervalMs: config.logs.pollInterval,
+        // Reading overlaps the buffer's fsync of the batches before; memory stays bounded.
+        maxWritesInFlight: 2,
         checkpointDir,
         stats,
         logger,

@@ -403,25 +403,31 @@ export class DiskBuffer {
       if (segment?.active) await this.seal(segment);
       segment = await this.startSegment();
     }
+    // Headers and payloads go out in one gathered write: the payloads are not copied.
     const parts: Buffer[] = [];
+    let total = 0;
     for (const pending of group) {
       parts.push(encodeHeader(pending.kind, pending.items, pending.payload), pending.payload);
+      total += pending.frameLength;
     }
-    const data = Buffer.concat(parts);
     const writer = segment.writer as FileHandle;
-    let written = 0;
-    while (written < data.length) {
-      const { bytesWritten } = await writer.write(
-        data,
-        written,
-        data.length - written,
-        segment.size + written,
-      );
-      written += bytesWritten;
+    let { bytesWritten: written } = await writer.writev(parts, segment.size);
+    if (written < total) {
+      // A short write (rare on a regular file): the rest, from one contiguous copy.
+      const data = Buffer.concat(parts, total);
+      while (written < total) {
+        const { bytesWritten } = await writer.write(
+          data,
+          written,
+          total - written,
+          segment.size + written,
+        );
+        written += bytesWritten;
+      }
     }
     await writer.datasync();
     let offset = segment.size;
-    segment.size += data.length;
+    segment.size += total;
     for (const pending of group) {
       const entry: Entry = {
         segment,

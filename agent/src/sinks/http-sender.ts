@@ -58,15 +58,16 @@ export class HttpSender {
   private workers?: Promise<void>[];
   private stopping = false;
   private stopped?: Promise<void>;
-  private wakeStopped: () => void = () => {};
-  private readonly stopSignal: Promise<void>;
+  /**
+   * Wakes the waits in progress when the sender stops. One short-lived callback per wait, not
+   * reactions on one long-lived promise: each of those would keep its wait's closure (and the
+   * batch it took) alive until stop, a leak of every payload ever sent.
+   */
+  private readonly stopWaiters = new Set<() => void>();
 
   constructor(options: HttpSenderOptions) {
     this.options = options;
     this.fetch = options.fetch ?? globalThis.fetch;
-    this.stopSignal = new Promise<void>((resolve) => {
-      this.wakeStopped = resolve;
-    });
   }
 
   /** Starts the workers; they run until {@link stop}. */
@@ -86,7 +87,8 @@ export class HttpSender {
 
   private async doStop(timeoutMs: number): Promise<void> {
     this.stopping = true;
-    this.wakeStopped();
+    for (const wake of this.stopWaiters) wake();
+    this.stopWaiters.clear();
     const all = Promise.all(this.workers ?? []);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -106,7 +108,7 @@ export class HttpSender {
     const { buffer } = this.options;
     while (!this.stopping) {
       const next = buffer.next();
-      const record = await Promise.race([next, this.stopSignal.then(() => 'stop' as const)]);
+      const record = await this.untilStopped(next);
       if (record === 'stop') {
         void next.then((late) => late && buffer.release(late.id));
         return;
@@ -128,7 +130,11 @@ export class HttpSender {
   /** Sends one record until it is delivered, split, quarantined, or the sender stops. */
   private async deliver(record: BufferRecord): Promise<void> {
     const { buffer, stats, logger } = this.options;
-    const body = await gzip(record.payload, { level: this.options.gzipLevel ?? 1 });
+    // Output chunks sized to the batch: one trip to the threadpool instead of one per 16 KiB.
+    const body = await gzip(record.payload, {
+      level: this.options.gzipLevel ?? 1,
+      chunkSize: Math.min(Math.max(16_384, record.payload.length >> 1), 1_048_576),
+    });
     const backoff = {
       baseMs: this.options.baseRetryDelay ?? 500,
       maxMs: this.options.maxRetryDelay,
@@ -290,15 +296,33 @@ export class HttpSender {
     }
   }
 
+  /** `promise`'s outcome, or `'stop'` as soon as the sender stops. */
+  private untilStopped<T>(promise: Promise<T>): Promise<T | 'stop'> {
+    if (this.stopping) return Promise.resolve('stop');
+    return new Promise<T | 'stop'>((resolve, reject) => {
+      const wake = () => resolve('stop');
+      this.stopWaiters.add(wake);
+      promise.then(
+        (value) => {
+          this.stopWaiters.delete(wake);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.stopWaiters.delete(wake);
+          reject(error);
+        },
+      );
+    });
+  }
+
   /** Waits `ms`, or less if the sender stops. */
   private async sleep(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
+    await this.untilStopped(
       new Promise<void>((resolve) => {
         timer = setTimeout(resolve, ms);
       }),
-      this.stopSignal,
-    ]);
+    );
     clearTimeout(timer);
   }
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type BatchStore, Pipeline } from '../../../agent/src/pipeline/pipeline.js';
+import { type BatchStore, logLineJson, Pipeline } from '../../../agent/src/pipeline/pipeline.js';
 import { LogsBatchSchema, MetricsBatchSchema } from '../../../lambdas/shared/contracts.js';
 
 const agent = { id: 'agent-1', hostname: 'web-1', version: '0.1.0', labels: { env: 'test' } };
@@ -153,5 +153,37 @@ describe('Class: Pipeline', () => {
 
     await expect(write).rejects.toThrow('disk full');
     await expect(flushed).rejects.toThrow('disk full');
+  });
+});
+
+describe('Function: logLineJson', () => {
+  it('serialises exactly as JSON.stringify, escapes and non-ASCII included', () => {
+    const messages = [
+      'plain GET /x 200',
+      'quote " and backslash \\ inside',
+      'tab\tnewline\ncarriage\r control \u0001 \u001f del \u007f',
+      'é ü 日本語 emoji 😀 and U+FFFD \ufffd',
+      'lone surrogates \ud800 and \udfff',
+      '',
+      '</script> \u2028 \u2029',
+    ];
+    for (const message of messages) {
+      for (const extra of [
+        {},
+        { level: 'error' as const },
+        { level: 'warn' as const, attrs: { truncated: 'true', 'k"ey': 'v\\al' } },
+      ]) {
+        const line = { ts: 1_763_726_400_123, source: '/var/log/"app"/é.log', message, ...extra };
+        expect(logLineJson(line)).toBe(JSON.stringify(line));
+        expect(logLineJson({ ...line, source: 'other' })).toBe(
+          JSON.stringify({ ...line, source: 'other' }),
+        );
+      }
+    }
+  });
+
+  it('falls back to JSON.stringify for values outside the contract', () => {
+    const odd = { ts: Number.NaN, source: 's', message: 'm' };
+    expect(logLineJson(odd)).toBe(JSON.stringify(odd));
   });
 });

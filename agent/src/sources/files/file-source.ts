@@ -11,8 +11,9 @@
  * - Offsets are checkpointed only after `sink.write` resolved, so a crash repeats at most the
  *   lines confirmed since the last save, and a clean stop/start repeats nothing. A failed write
  *   rewinds every file to its checkpoint and reads the lines again.
- * - Backpressure: at most one write is in flight while the next batch fills; the source reads
- *   nothing more until it resolves, so memory stays bounded however slow the sink is.
+ * - Backpressure: at most `maxWritesInFlight` writes are in flight while the next batch fills;
+ *   the source reads nothing more until the oldest resolves, so memory stays bounded however slow
+ *   the sink is. Offsets are committed in write order, and none after a write that failed.
  * - `startAt` applies to files present at the first scan and absent from the checkpoint; a file
  *   that appears later (a new file after rotation) is always read from its start.
  */
@@ -71,6 +72,12 @@ export interface FileLogSourceOptions {
    * @default 8388608
    */
   readonly perFileReadBytes?: number;
+  /**
+   * Writes started before the oldest resolved. More than one overlaps reading with the sink's
+   * durability latency (its fsync) and lets the disk buffer commit several batches at once.
+   * @default 1
+   */
+  readonly maxWritesInFlight?: number;
 }
 
 /** Entries of files not seen since are forgotten after a day. */
@@ -94,6 +101,7 @@ export class FileLogSource implements LogSource {
   private readonly batchMaxLines: number;
   private readonly batchMaxChars: number;
   private readonly perFileReadBytes: number;
+  private readonly maxWritesInFlight: number;
   private readonly readBuffer: Buffer;
 
   private sink: LogSink | undefined;
@@ -104,7 +112,9 @@ export class FileLogSource implements LogSource {
   /** Paths already warned about (once per file until it opens again). */
   private readonly warned = new Set<string>();
   private batch = new LineBatch();
-  private inflight: Promise<void> | undefined;
+  /** Writes in flight, oldest first; each settles after the one before it and never rejects. */
+  private readonly inflight: Promise<void>[] = [];
+  /** The first failure among the writes in flight; no offset is committed once it is set. */
   private writeError: unknown;
   private saving: Promise<void> | undefined;
   private saveAgain = false;
@@ -124,6 +134,7 @@ export class FileLogSource implements LogSource {
     this.batchMaxLines = options.batchMaxLines ?? 4_096;
     this.batchMaxChars = options.batchMaxChars ?? 1_048_576;
     this.perFileReadBytes = options.perFileReadBytes ?? 8 * 1_048_576;
+    this.maxWritesInFlight = Math.max(1, options.maxWritesInFlight ?? 1);
     this.readBuffer = Buffer.allocUnsafe(options.readChunkBytes ?? 524_288);
     // Compiled once so a bad pattern fails at start with the offending value.
     this.inputs = options.inputs.map((input) => ({
@@ -253,11 +264,12 @@ export class FileLogSource implements LogSource {
   }
 
   /**
-   * Starts writing the batch once the previous write resolved. The offsets every file had
-   * emitted when the batch was cut are committed when its write resolves.
+   * Starts writing the batch once fewer than `maxWritesInFlight` writes are in flight. The offsets
+   * every file had emitted when the batch was cut are committed when its write and every earlier
+   * one resolved.
    */
   private async flush(): Promise<void> {
-    await this.awaitInflight();
+    await this.awaitInflight(this.maxWritesInFlight - 1);
     const batch = this.batch;
     const offsets: [FileTailer, number][] = [];
     for (const tailer of this.tailers.values()) {
@@ -268,25 +280,36 @@ export class FileLogSource implements LogSource {
     this.batch = new LineBatch();
     const sink = this.sink as LogSink;
     const write = batch.lines.length > 0 ? sink.write(batch.lines) : Promise.resolve();
-    this.inflight = write.then(
-      () => {
-        for (const [tailer, offset] of offsets) tailer.committedOffset = offset;
-        this.scheduleSave();
-      },
-      (error: unknown) => {
-        // Kept for the next flush: a rejection with no handler would crash the process.
-        this.writeError = error ?? new Error('sink.write rejected');
-      },
+    const previous = this.inflight.at(-1);
+    this.inflight.push(
+      write.then(
+        async () => {
+          await previous;
+          // An earlier write failed: the rewind reads these lines again.
+          if (this.writeError !== undefined) return;
+          for (const [tailer, offset] of offsets) tailer.committedOffset = offset;
+          this.scheduleSave();
+        },
+        async (error: unknown) => {
+          await previous;
+          // Kept for the next flush: a rejection with no handler would crash the process.
+          this.writeError ??= error ?? new Error('sink.write rejected');
+        },
+      ),
     );
   }
 
-  /** Waits for the write in flight; throws its error (the caller rewinds). */
-  private async awaitInflight(): Promise<void> {
-    if (this.inflight) {
-      await this.inflight;
-      this.inflight = undefined;
+  /**
+   * Waits until at most `keep` writes are in flight; after a failure, waits for all of them
+   * (so none commits after the rewind) and throws the error (the caller rewinds).
+   */
+  private async awaitInflight(keep = 0): Promise<void> {
+    while (this.inflight.length > keep && this.writeError === undefined) {
+      await this.inflight[0];
+      this.inflight.shift();
     }
     if (this.writeError !== undefined) {
+      while (this.inflight.length > 0) await this.inflight.shift();
       const error = this.writeError;
       this.writeError = undefined;
       throw error;
