@@ -1,0 +1,264 @@
+/**
+ * Threshold rule definitions: the YAML/JSON shape operators write, validated with zod and compiled
+ * (durations in ms, matchers parsed, summary template parsed) so the engine does no parsing.
+ *
+ * ```yaml
+ * - id: HighMemory
+ *   metric: node_memory_MemAvailable_bytes
+ *   divideBy: { metric: node_memory_MemTotal_bytes }   # ratio of two series of one agent, same labels
+ *   complement: true                                   # 1 - x: available → used
+ *   op: '>'
+ *   threshold: 0.9
+ *   for: 5m                                            # or mOfN: { m: 3, n: 5 }
+ *   severity: warning
+ *   summary: 'Memory used {{ value | percent }} on {{ host }}'
+ * ```
+ *
+ * The value of a rule, per evaluation instant (a point's timestamp), is computed in this order:
+ * select (`metric` + `matchers`, labels cut to `keepLabels`) → `transform` → ratio (`divideBy`) →
+ * `aggregate` → `complement` → compare with `op threshold` → `for` / `mOfN` → firing/resolved.
+ */
+import * as z from 'zod';
+import { type Matcher, MatcherSyntaxError, parseMatchers } from '../incidents/matchers.js';
+import { SEVERITIES } from '../incidents/types.js';
+import { isDuration, parseDuration } from './duration.js';
+import { type RuleIssue, RuleValidationError, TemplateSyntaxError } from './errors.js';
+import { type CompiledTemplate, compileTemplate } from './template.js';
+
+export const COMPARISON_OPS = ['>', '>=', '<', '<=', '==', '!='] as const;
+export type ComparisonOp = (typeof COMPARISON_OPS)[number];
+
+export const AGGREGATE_OPS = ['avg', 'sum', 'max', 'min', 'count'] as const;
+export type AggregateOp = (typeof AGGREGATE_OPS)[number];
+
+/** Label names the engine sets from the envelope on every series. */
+export const AGENT_LABELS = ['agent', 'host'] as const;
+
+/** Without `for` or `mOfN`, a series unseen this long loses its pending state (and is forgotten). */
+export const MIN_STALE_AFTER_MS = 15 * 60_000;
+/** Default heartbeat: a firing series re-emits its `firing` Signal this often. */
+export const DEFAULT_REPEAT_EVERY_MS = 60 * 60_000;
+
+const RULE_ID_PATTERN = /^[A-Za-z][A-Za-z0-9_:.-]*$/;
+const NAME_PATTERN = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+const duration = z
+  .string()
+  .refine(isDuration, { message: 'not a duration (use e.g. 30s, 5m, 1h30m)' })
+  .transform(parseDuration);
+
+const matchers = z.string().transform((text, ctx): Matcher[] => {
+  try {
+    return parseMatchers(text);
+  } catch (error) {
+    if (!(error instanceof MatcherSyntaxError)) throw error;
+    ctx.addIssue({ code: 'custom', message: error.message });
+    return z.NEVER;
+  }
+});
+
+const template = z.string().transform((text, ctx): CompiledTemplate => {
+  try {
+    return compileTemplate(text);
+  } catch (error) {
+    if (!(error instanceof TemplateSyntaxError)) throw error;
+    ctx.addIssue({ code: 'custom', message: error.message });
+    return z.NEVER;
+  }
+});
+
+const metricName = z.string().regex(NAME_PATTERN, { message: 'not a Prometheus metric name' });
+const labelName = z.string().regex(LABEL_PATTERN, { message: 'not a label name' });
+
+const OperandTransformSchema = z.enum(['none', 'rate']);
+
+/** The second series of a ratio: `metric / divideBy`. */
+const DivideBySchema = z.strictObject({
+  metric: metricName,
+  matchers: matchers.optional(),
+  transform: OperandTransformSchema.default('none'),
+  /** Multiplies the divisor, e.g. `1e-5` turns a CFS quota in µs per 100 ms period into cores. */
+  scale: z.number().refine(Number.isFinite).default(1),
+});
+
+const PredictLinearSchema = z.strictObject({
+  predictLinear: z.strictObject({
+    /** The span the regression looks back over (its weights decay with half of it as time constant). */
+    window: duration,
+    /** How far ahead to predict: the rule's value is the series' predicted value then. */
+    horizon: duration,
+    /** How much history a series needs before it is predicted at all. @default window / 6 */
+    minSpan: duration.optional(),
+  }),
+});
+
+const TransformSchema = z.union([z.enum(['none', 'rate', 'staleness']), PredictLinearSchema]);
+
+const RuleBaseSchema = z.strictObject({
+  id: z.string().regex(RULE_ID_PATTERN, { message: 'must start with a letter: [A-Za-z0-9_:.-]' }),
+  /** The input series' name. */
+  metric: metricName,
+  /** Alertmanager-style matchers on the series' labels (`agent` and `host` included). */
+  matchers: matchers.optional(),
+  /**
+   * Keep only these labels (plus `agent` and `host`) right after selection: small state for series
+   * with many labels (cAdvisor). They must still tell the selected series apart.
+   */
+  keepLabels: z.array(labelName).optional(),
+  /**
+   * `none`: the point's value. `rate`: per-second increase of a counter (resets handled).
+   * `staleness`: seconds since the series was last reported while its metric still is (a series
+   * that vanished). `{ predictLinear }`: the value least squares predicts `horizon` ahead.
+   */
+  transform: TransformSchema.default('none'),
+  /** Makes the value `metric / divideBy`, joining series of the same labels at the same instant. */
+  divideBy: DivideBySchema.optional(),
+  /** Combines the series of one agent at each instant, grouped by `by` (and `agent`, `host`). */
+  aggregate: z
+    .strictObject({ op: z.enum(AGGREGATE_OPS), by: z.array(labelName).default([]) })
+    .optional(),
+  /** Use `1 - value` (idle → busy, available → used). */
+  complement: z.boolean().default(false),
+  op: z.enum(COMPARISON_OPS),
+  threshold: z.number().refine(Number.isFinite, { message: 'must be a finite number' }),
+  /** How long the condition must hold before firing (Prometheus `for`). */
+  for: duration.optional(),
+  /** Fire when at least `m` of the last `n` evaluations hold (CloudWatch "M out of N"). */
+  mOfN: z
+    .strictObject({ m: z.number().int().min(1), n: z.number().int().min(1).max(32) })
+    .refine((value) => value.m <= value.n, { message: 'm must not exceed n' })
+    .optional(),
+  /** Quiet period: resolve only once the condition has been false this long. @default 0s */
+  resolveAfter: duration.optional(),
+  /** Re-emit `firing` this often while firing (a heartbeat); `0` never. @default 1h */
+  repeatEvery: duration.optional(),
+  /** Drop a series' state once unseen this long. @default max(3 × for, 15m) */
+  staleAfter: duration.optional(),
+  severity: z.enum(SEVERITIES),
+  summary: template,
+  runbook: z.string().min(1).optional(),
+});
+
+export const RuleSchema = RuleBaseSchema.superRefine((rule, ctx) => {
+  if (rule.for !== undefined && rule.mOfN !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['mOfN'], message: 'use either for or mOfN, not both' });
+  }
+  const special = typeof rule.transform === 'string' ? rule.transform : 'predictLinear';
+  if ((special === 'staleness' || special === 'predictLinear') && rule.divideBy) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['divideBy'],
+      message: `a ratio cannot be combined with transform ${special}`,
+    });
+  }
+  if ((special === 'staleness' || special === 'predictLinear') && rule.aggregate) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['aggregate'],
+      message: `aggregate cannot be combined with transform ${special}`,
+    });
+  }
+  if (typeof rule.transform === 'object') {
+    const { window, minSpan } = rule.transform.predictLinear;
+    if (window <= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['transform', 'predictLinear', 'window'],
+        message: 'must be positive',
+      });
+    }
+    if (minSpan !== undefined && minSpan > window) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['transform', 'predictLinear', 'minSpan'],
+        message: 'must not exceed window',
+      });
+    }
+  }
+}).transform(compile);
+
+export const RulesSchema = z.array(RuleSchema);
+
+/** A rule as written (YAML/JSON, durations as text). */
+export type RuleDefinition = z.input<typeof RuleSchema>;
+/** A validated, compiled rule: what the engine evaluates. */
+export type Rule = z.output<typeof RuleSchema>;
+
+type ParsedRule = z.output<typeof RuleBaseSchema>;
+
+function compile(rule: ParsedRule) {
+  const forMs = rule.for ?? 0;
+  const transform = rule.transform;
+  const trend =
+    typeof transform === 'object'
+      ? {
+          windowMs: transform.predictLinear.window,
+          horizonMs: transform.predictLinear.horizon,
+          minSpanMs: transform.predictLinear.minSpan ?? transform.predictLinear.window / 6,
+        }
+      : undefined;
+  return {
+    id: rule.id,
+    metric: rule.metric,
+    matchers: rule.matchers ?? [],
+    keepLabels: rule.keepLabels,
+    transform: typeof transform === 'object' ? ('predictLinear' as const) : transform,
+    trend,
+    divideBy: rule.divideBy
+      ? { ...rule.divideBy, matchers: rule.divideBy.matchers ?? [] }
+      : undefined,
+    aggregate: rule.aggregate,
+    complement: rule.complement,
+    op: rule.op,
+    threshold: rule.threshold,
+    forMs,
+    mOfN: rule.mOfN,
+    resolveAfterMs: rule.resolveAfter ?? 0,
+    repeatEveryMs: rule.repeatEvery ?? DEFAULT_REPEAT_EVERY_MS,
+    staleAfterMs: rule.staleAfter ?? Math.max(3 * forMs, MIN_STALE_AFTER_MS, trend?.windowMs ?? 0),
+    severity: rule.severity,
+    summary: rule.summary,
+    runbook: rule.runbook,
+  };
+}
+
+/**
+ * Validates and compiles rule definitions (as parsed from YAML or JSON).
+ *
+ * @throws {RuleValidationError} naming the rule id and key of every problem, and duplicate ids
+ * @example
+ * const rules = parseRules(yaml.parse(text));
+ */
+export function parseRules(input: unknown): Rule[] {
+  const result = RulesSchema.safeParse(input);
+  const issues: RuleIssue[] = [];
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const [index, ...rest] = issue.path;
+      const ruleId = ruleName(input, index);
+      const keys =
+        issue.code === 'unrecognized_keys'
+          ? [...rest.map(String), issue.keys.join(', ')]
+          : rest.map(String);
+      issues.push({ ruleId, key: keys.join('.'), message: issue.message });
+    }
+    throw new RuleValidationError(issues);
+  }
+  const seen = new Set<string>();
+  for (const rule of result.data) {
+    if (seen.has(rule.id))
+      issues.push({ ruleId: rule.id, key: 'id', message: 'duplicate rule id' });
+    seen.add(rule.id);
+  }
+  if (issues.length > 0) throw new RuleValidationError(issues);
+  return result.data;
+}
+
+function ruleName(input: unknown, index: PropertyKey | undefined): string {
+  if (typeof index !== 'number' || !Array.isArray(input)) return '(rules)';
+  const rule: unknown = input[index];
+  const id =
+    rule !== null && typeof rule === 'object' ? (rule as Record<string, unknown>).id : undefined;
+  return typeof id === 'string' && id !== '' ? id : `#${index}`;
+}
