@@ -32,4 +32,10 @@ export const AGENTS_TABLE: TableSchema = {
   partitionKey: 'agentId',
 };
 
-export const TABLE_SCHEMAS = [METRICS_TABLE, LOGS_TABLE, AGENTS_TABLE] as const;
+export const RULE_STATE_TABLE: TableSchema = {
+  name: 'rule-state',
+  // One item per agent: the rules engine's state for that agent's series, with a version.
+  partitionKey: 'agentId',
+};
+
+export const TABLE_SCHEMAS = [METRICS_TABLE, LOGS_TABLE, AGENTS_TABLE, RULE_STATE_TABLE] as const;

@@ -3,8 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbAgentRegistry } from '../../lambdas/stores/dynamodb-agent-registry.js';
 import { DynamoDbLogStore } from '../../lambdas/stores/dynamodb-log-store.js';
 import { DynamoDbMetricStore } from '../../lambdas/stores/dynamodb-metric-store.js';
+import {
+  DynamoDbRuleStateStore,
+  RuleStateConflictError,
+} from '../../lambdas/stores/dynamodb-rule-state-store.js';
+import { RULE_STATE_TABLE } from '../../lambdas/stores/table-schemas.js';
 import type { StoredPoint } from '../../lambdas/stores/types.js';
-import { LOCAL_TABLES } from '../../local/resources.js';
+import { LOCAL_TABLES, localTableName } from '../../local/resources.js';
 import { startTestEmulators, type TestEmulators } from '../helpers/emulators.js';
 
 const NOW = Date.now();
@@ -144,5 +149,28 @@ describe('Class: DynamoDbAgentRegistry (dynalite)', () => {
       version: '0.2.0',
       hostname: 'web-1',
     });
+  });
+});
+
+describe('Class: DynamoDbRuleStateStore (dynalite)', () => {
+  it('saves versions in turn and refuses a save based on a stale read', async () => {
+    const store = new DynamoDbRuleStateStore({
+      client: emulators.clients.documentClient,
+      tableName: localTableName(RULE_STATE_TABLE),
+    });
+    const state = {
+      v: 1 as const,
+      hw: 1_000,
+      rules: { HighCpu: { out: { '{}': { t: 1_000, v: 0.5 } } } },
+    };
+
+    expect(await store.load('r1')).toEqual({ state: undefined, version: 0 });
+    await store.save('r1', state, 0);
+    const first = await store.load('r1');
+    await store.save('r1', { ...state, hw: 2_000 }, first.version);
+
+    expect(await store.load('r1')).toEqual({ state: { ...state, hw: 2_000 }, version: 2 });
+    await expect(store.save('r1', state, first.version)).rejects.toThrow(RuleStateConflictError);
+    await expect(store.save('r1', state, 0)).rejects.toThrow(RuleStateConflictError);
   });
 });
