@@ -8,6 +8,7 @@ import type { Agent, MetricsBatch } from '../../lambdas/shared/contracts.js';
 import { metricsBatches } from './batcher.js';
 import { DiskBuffer } from './buffer/disk-buffer.js';
 import type { AgentConfig } from './config/schema.js';
+import type { HttpClient } from './http/client.js';
 import { agentIdentity } from './identity.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { MetricScheduler } from './scheduler.js';
@@ -23,8 +24,8 @@ import type { AgentLogger, LogSource, MetricSource } from './types.js';
 export interface AgentDeps {
   readonly logger: AgentLogger;
   readonly stats?: AgentStats;
-  /** @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
+  /** The sender's HTTP client. @default a node:http client */
+  readonly http?: HttpClient;
 }
 
 export interface RunningAgent {
@@ -114,7 +115,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     concurrency: config.shipping.concurrency,
     stats,
     logger,
-    fetch: deps.fetch,
+    http: deps.http,
   });
   sender.start();
   const pipeline = new Pipeline({

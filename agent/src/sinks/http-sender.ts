@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { BufferRecord, DiskBuffer } from '../buffer/disk-buffer.js';
+import { type HttpClient, NodeHttpClient, RequestAbortedError } from '../http/client.js';
 import type { AgentStats } from '../stats.js';
 import type { AgentLogger } from '../types.js';
 import { quarantineBatch } from './quarantine.js';
@@ -38,8 +39,8 @@ export interface HttpSenderOptions {
   readonly baseRetryDelay?: number;
   /** gzip level; 1 costs a third of level 6 for a few percent more bytes on JSON logs. @default 1 */
   readonly gzipLevel?: number;
-  /** @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
+  /** @default a {@link NodeHttpClient} with `concurrency` sockets */
+  readonly http?: HttpClient;
   /** @default Math.random */
   readonly random?: () => number;
 }
@@ -48,12 +49,16 @@ interface Answer {
   readonly status: number;
   readonly error?: string;
   readonly message?: string;
-  readonly retryAfter?: string | null;
+  readonly retryAfter?: string;
 }
+
+/** Error answers are JSON of a few hundred bytes; more is kept only for the log line. */
+const MAX_ANSWER_BYTES = 64 * 1_024;
 
 export class HttpSender {
   private readonly options: HttpSenderOptions;
-  private readonly fetch: typeof fetch;
+  private readonly http: HttpClient;
+  private readonly ownHttp?: NodeHttpClient;
   private readonly abort = new AbortController();
   private workers?: Promise<void>[];
   private stopping = false;
@@ -67,7 +72,11 @@ export class HttpSender {
 
   constructor(options: HttpSenderOptions) {
     this.options = options;
-    this.fetch = options.fetch ?? globalThis.fetch;
+    if (options.http) this.http = options.http;
+    else {
+      this.ownHttp = new NodeHttpClient({ maxSockets: options.concurrency });
+      this.http = this.ownHttp;
+    }
   }
 
   /** Starts the workers; they run until {@link stop}. */
@@ -102,6 +111,7 @@ export class HttpSender {
       await all;
     }
     clearTimeout(timer);
+    this.ownHttp?.close();
   }
 
   private async work(): Promise<void> {
@@ -199,24 +209,25 @@ export class HttpSender {
   private async post(record: BufferRecord, body: Buffer): Promise<Answer | 'aborted'> {
     const url = `${this.options.endpoint.replace(/\/+$/, '')}/v1/${record.kind}`;
     try {
-      const response = await this.fetch(url, {
+      // The body is read even on success so the connection goes back to the pool.
+      const response = await this.http.request({
         method: 'POST',
+        url,
         headers: {
           'x-api-key': this.options.apiKey,
           'content-type': 'application/json',
           'content-encoding': 'gzip',
         },
         body,
-        signal: AbortSignal.any([
-          AbortSignal.timeout(this.options.requestTimeout),
-          this.abort.signal,
-        ]),
+        timeoutMs: this.options.requestTimeout,
+        signal: this.abort.signal,
+        maxBodyBytes: MAX_ANSWER_BYTES,
+        overflow: 'truncate',
       });
-      // Read the body even on success so the connection goes back to the pool.
-      const text = await response.text();
       let error: string | undefined;
       let message: string | undefined;
       if (response.status >= 300) {
+        const text = response.body.toString('utf8');
         try {
           const parsed = JSON.parse(text) as { error?: unknown; message?: unknown };
           error = typeof parsed.error === 'string' ? parsed.error : undefined;
@@ -225,17 +236,23 @@ export class HttpSender {
           message = text.slice(0, 500);
         }
       }
+      const retryAfter = response.headers['retry-after'];
       return {
         status: response.status,
         error,
         message,
-        retryAfter: response.headers.get('retry-after'),
+        retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
       };
     } catch (error) {
-      if (this.abort.signal.aborted) return 'aborted';
+      if (this.abort.signal.aborted || error instanceof RequestAbortedError) return 'aborted';
       // Network errors and timeouts: status 0 is retried with backoff.
       const cause = (error as { cause?: unknown }).cause;
-      return { status: 0, error: (error as Error).name, message: String(cause ?? error) };
+      const code = (error as { code?: unknown }).code;
+      return {
+        status: 0,
+        error: typeof code === 'string' ? code : (error as Error).name,
+        message: String((error as Error).message ?? cause ?? error),
+      };
     }
   }
 

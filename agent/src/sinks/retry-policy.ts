@@ -23,7 +23,8 @@ export function classifyStatus(status: number): Verdict {
   if (status === 401 || status === 403 || status === 404) return 'config';
   if (status === 408 || status >= 500 || status < 200) return 'retry';
   if (status >= 400) return 'quarantine';
-  // 3xx: fetch follows redirects, so one here is a misrouted endpoint.
+  // 3xx: redirects are not followed (the API key would travel to another host), so one here is
+  // a misrouted endpoint.
   return 'config';
 }
 

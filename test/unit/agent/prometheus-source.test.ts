@@ -1,4 +1,7 @@
-import { describe, expect, it, type Mock, vi } from 'vitest';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { deflateSync, gzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it, type Mock, vi } from 'vitest';
 import { type ScrapeTarget, ScrapeTargetSchema } from '../../../agent/src/config/schema.js';
 import { mergeTargetLabels, targetLabels } from '../../../agent/src/sources/prometheus/labels.js';
 import { PrometheusScrapeSource } from '../../../agent/src/sources/prometheus/source.js';
@@ -10,8 +13,33 @@ import { LIMITS } from '../../../lambdas/shared/limits.js';
 const NOW = 1_700_000_000_000;
 const TARGET_LABELS = { job: 'node', instance: '10.0.0.5:9100', env: 'prod' };
 
-function scrapeSource(
-  respond: (init: RequestInit | undefined) => Promise<Response> | Response,
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const servers: Server[] = [];
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+/** A loopback exporter answering with `handler`; its URL, and the requests it got. */
+async function exporter(handler: Handler) {
+  const requests: IncomingMessage[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req);
+    handler(req, res);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/metrics`, requests };
+}
+
+/** A scrape source on a loopback exporter (or on `target.url` when given). */
+async function scrapeSource(
+  handler: Handler,
   target: Partial<ScrapeTarget> = {},
   options: { bodyLimitBytes?: number; sampleLimit?: number } = {},
 ) {
@@ -22,26 +50,28 @@ function scrapeSource(
     warn: vi.fn<AgentLogger['warn']>(),
     error: vi.fn<AgentLogger['error']>(),
   };
-  const fetch = vi.fn(async (_url: string | URL | Request, init?: RequestInit) => respond(init));
+  const { url, requests } = await exporter(handler);
+  const parsed = ScrapeTargetSchema.parse({ job: 'node', url, labels: { env: 'prod' } });
   const source = new PrometheusScrapeSource({
+    // The labels as if the target were 10.0.0.5:9100, whatever port the exporter got.
     target: {
-      ...ScrapeTargetSchema.parse({
-        job: 'node',
-        url: 'http://10.0.0.5:9100/metrics',
-        labels: { env: 'prod' },
-      }),
+      ...parsed,
+      labels: { ...parsed.labels, instance: TARGET_LABELS.instance },
       ...target,
     },
     stats,
     logger,
-    fetch,
     ...options,
   });
-  return { source, stats, logger, fetch };
+  return { source, stats, logger, requests };
 }
 
-function text(body: string, init: ResponseInit = {}): Response {
-  return new Response(body, { headers: { 'content-type': 'text/plain; version=0.0.4' }, ...init });
+/** Answers `body` as the text exposition, with `status` (200). */
+function text(body: string, status = 200, statusText?: string): Handler {
+  return (_, res) => {
+    res.writeHead(status, statusText ?? '', { 'content-type': 'text/plain; version=0.0.4' });
+    res.end(body);
+  };
 }
 
 function find(points: MetricPoint[], name: string): MetricPoint[] {
@@ -50,7 +80,7 @@ function find(points: MetricPoint[], name: string): MetricPoint[] {
 
 describe('Class: PrometheusScrapeSource', () => {
   it('returns the samples with target labels and the scrape report series', async () => {
-    const { source, fetch } = scrapeSource(() =>
+    const { source, requests } = await scrapeSource(
       text(
         '# TYPE node_load1 gauge\nnode_load1 0.5\nnode_boot_time_seconds{x="1"} 1.7e9 1699999990000\n',
       ),
@@ -73,16 +103,16 @@ describe('Class: PrometheusScrapeSource', () => {
     expect(find(points, 'scrape_samples_scraped')[0]?.value).toBe(2);
     expect(find(points, 'scrape_duration_seconds')[0]?.value).toBeGreaterThanOrEqual(0);
     for (const point of points) expect(MetricPointSchema.safeParse(point).success).toBe(true);
-    const init = fetch.mock.calls[0]?.[1];
-    expect(init?.headers).toMatchObject({
+    expect(requests[0]?.method).toBe('GET');
+    expect(requests[0]?.headers).toMatchObject({
       accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1',
-      'accept-encoding': 'gzip',
+      'accept-encoding': 'gzip, deflate',
+      'x-prometheus-scrape-timeout-seconds': '10',
     });
-    expect(init?.signal).toBeInstanceOf(AbortSignal);
   });
 
   it('keeps scraped job and instance as exported_ labels (honor_labels: false)', async () => {
-    const { source } = scrapeSource(() =>
+    const { source } = await scrapeSource(
       text('m{job="app",instance="pod-1",exported_job="x",empty=""} 1\n'),
     );
 
@@ -97,7 +127,7 @@ describe('Class: PrometheusScrapeSource', () => {
   });
 
   it('drops and counts non-finite values but keeps +Inf buckets', async () => {
-    const { source, stats } = scrapeSource(() =>
+    const { source, stats } = await scrapeSource(
       text(
         '# TYPE s summary\ns{quantile="0.5"} NaN\ns_sum 0\ns_count 0\n' +
           '# TYPE h histogram\nh_bucket{le="1"} 0\nh_bucket{le="+Inf"} 3\ng +Inf\ng2 -Inf\n',
@@ -143,7 +173,7 @@ describe('Class: PrometheusScrapeSource', () => {
       'invalid_labels',
     ],
   ])('drops and counts %s', async (_, body, reason) => {
-    const { source, stats } = scrapeSource(() => text(`${body}ok 1\n`));
+    const { source, stats } = await scrapeSource(text(`${body}ok 1\n`));
 
     const points = await source.collect(NOW);
 
@@ -165,7 +195,7 @@ describe('Class: PrometheusScrapeSource', () => {
   });
 
   it('fails the whole scrape on a malformed line, logging the line and reason', async () => {
-    const { source, stats, logger } = scrapeSource(() => text('good 1\nbad{a="1",a="2"} 1\n'));
+    const { source, stats, logger } = await scrapeSource(text('good 1\nbad{a="1",a="2"} 1\n'));
 
     const points = await source.collect(NOW);
 
@@ -190,31 +220,34 @@ describe('Class: PrometheusScrapeSource', () => {
     );
   });
 
-  it.each([
+  it.each<[string, Handler, string]>([
     [
       'an HTTP error',
-      () => text('oops', { status: 503, statusText: 'Service Unavailable' }),
+      text('oops', 503, 'Service Unavailable'),
       'server returned HTTP status 503 Service Unavailable',
     ],
+    ['a cut connection', (req) => req.socket.destroy(), 'ECONNRESET'],
+    ['too many samples', text('a 1\nb 2\nc 3\n'), 'sample limit of 2 exceeded'],
+    ['a body over the limit', text(`m 1\n${'#'.repeat(2_000)}\n`), 'body larger than 1024 bytes'],
     [
-      'a refused connection',
-      () =>
-        Promise.reject(
-          new TypeError('fetch failed', {
-            cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }),
-          }),
-        ),
-      'fetch failed (ECONNREFUSED)',
-    ],
-    ['too many samples', () => text('a 1\nb 2\nc 3\n'), 'sample limit of 2 exceeded'],
-    [
-      'a body over the limit',
-      () => text(`m 1\n${'#'.repeat(2_000)}\n`),
+      'a gzip body over the limit once decompressed',
+      (_, res) => {
+        res.writeHead(200, { 'content-encoding': 'gzip' });
+        res.end(gzipSync(`m 1\n${'#'.repeat(100_000)}\n`));
+      },
       'body larger than 1024 bytes',
     ],
-  ])('reports up 0 on %s', async (_, respond, error) => {
-    const { source, stats, logger } = scrapeSource(
-      respond,
+    [
+      'a body that is not the gzip it claims',
+      (_, res) => {
+        res.writeHead(200, { 'content-encoding': 'gzip' });
+        res.end('m 1\n');
+      },
+      'cannot decode the gzip body',
+    ],
+  ])('reports up 0 on %s', async (_, handler, error) => {
+    const { source, stats, logger } = await scrapeSource(
+      handler,
       {},
       { sampleLimit: 2, bodyLimitBytes: 1024 },
     );
@@ -224,28 +257,74 @@ describe('Class: PrometheusScrapeSource', () => {
     expect(find(points, 'up')[0]?.value).toBe(0);
     expect(points).toHaveLength(3);
     expect(stats.total('scrape_errors')).toBe(1);
-    expect(logger.warn).toHaveBeenCalledWith('scrape failed', expect.objectContaining({ error }));
+    expect(logger.warn).toHaveBeenCalledWith(
+      'scrape failed',
+      expect.objectContaining({ error: expect.stringContaining(error) }),
+    );
+  });
+
+  it('reports up 0 with the error code on a refused connection', async () => {
+    const closed = await exporter(text(''));
+    const server = servers.pop() as Server;
+    await new Promise((resolve) => server.close(resolve));
+    const { source, logger } = await scrapeSource(text('m 1\n'), { url: closed.url });
+
+    const points = await source.collect(NOW);
+
+    expect(find(points, 'up')[0]?.value).toBe(0);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'scrape failed',
+      expect.objectContaining({ error: expect.stringContaining('ECONNREFUSED') }),
+    );
+  });
+
+  it.each([
+    ['gzip', gzipSync],
+    ['deflate', deflateSync],
+  ])('decodes a %s body', async (encoding, compress) => {
+    const { source } = await scrapeSource((_, res) => {
+      res.writeHead(200, { 'content-encoding': encoding });
+      res.end(compress('a 1\nb 2\n'));
+    });
+
+    const points = await source.collect(NOW);
+
+    expect(points.slice(0, 2).map((point) => [point.name, point.value])).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
+  });
+
+  it('follows a redirect, as Prometheus does', async () => {
+    const target = await exporter(text('moved 1\n'));
+    const { source } = await scrapeSource((_, res) => {
+      res.writeHead(302, { location: target.url });
+      res.end();
+    });
+
+    const points = await source.collect(NOW);
+
+    expect(find(points, 'moved')).toHaveLength(1);
+    expect(find(points, 'up')[0]?.value).toBe(1);
   });
 
   it('times out a target that does not answer', async () => {
-    const { source } = scrapeSource(
-      (init) =>
-        new Promise<Response>((_, reject) => {
-          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
-        }),
-      { timeout: 30 },
-    );
+    const { source, logger } = await scrapeSource(() => {}, { timeout: 30 });
 
     const points = await source.collect(NOW);
 
     expect(find(points, 'up')[0]?.value).toBe(0);
     expect(find(points, 'scrape_duration_seconds')[0]?.value).toBeGreaterThanOrEqual(0.02);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'scrape failed',
+      expect.objectContaining({ error: expect.stringContaining('ETIMEDOUT') }),
+    );
   });
 
   it('warns when a target goes down and informs when it is back, not on every failure', async () => {
     let healthy = false;
-    const { source, stats, logger } = scrapeSource(() =>
-      healthy ? text('m 1\n') : text('', { status: 500 }),
+    const { source, stats, logger } = await scrapeSource((req, res) =>
+      (healthy ? text('m 1\n') : text('', 500))(req, res),
     );
 
     await source.collect(NOW);

@@ -1,11 +1,24 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BufferRecord } from '../../../agent/src/buffer/disk-buffer.js';
+import {
+  type HttpClient,
+  type HttpRequest,
+  type HttpResponse,
+  NetworkError,
+} from '../../../agent/src/http/client.js';
 import { HttpSender } from '../../../agent/src/sinks/http-sender.js';
 import { AgentStats } from '../../../agent/src/stats.js';
+import {
+  type IngestSink,
+  type IngestSinkMode,
+  startIngestSink,
+} from '../../helpers/ingest-sink.js';
 
 /** An in-memory stand-in for the disk buffer that records what the sender does with each record. */
 class FakeBuffer {
@@ -62,25 +75,27 @@ class FakeBuffer {
 
 type Reply = { status: number; body?: object; headers?: Record<string, string> } | Error;
 
-/** A fetch double answering from a script (the last answer repeats) and keeping each request. */
-function scriptedFetch(replies: Reply[]) {
+/** An HTTP client double answering from a script (the last answer repeats), keeping each request. */
+function scriptedHttp(replies: Reply[]) {
   const requests: { url: string; headers: Record<string, string>; body: unknown }[] = [];
-  const fetch = vi.fn(async (url: string | URL | Request, init?: RequestInit) => {
+  const request = vi.fn(async (req: HttpRequest): Promise<HttpResponse> => {
     const reply = (
       requests.length < replies.length ? replies[requests.length] : replies.at(-1)
     ) as Reply;
     requests.push({
-      url: String(url),
-      headers: init?.headers as Record<string, string>,
-      body: JSON.parse(gunzipSync(init?.body as Buffer).toString()),
+      url: req.url,
+      headers: { ...req.headers },
+      body: JSON.parse(gunzipSync(req.body as Buffer).toString()),
     });
     if (reply instanceof Error) throw reply;
-    return new Response(JSON.stringify(reply.body ?? { accepted: true }), {
+    return {
       status: reply.status,
-      headers: reply.headers,
-    });
+      statusText: '',
+      headers: reply.headers ?? {},
+      body: Buffer.from(JSON.stringify(reply.body ?? { accepted: true })),
+    };
   });
-  return { fetch: fetch as unknown as typeof globalThis.fetch, requests };
+  return { http: { request } satisfies HttpClient, requests };
 }
 
 const lines = (n: number) =>
@@ -111,7 +126,7 @@ function startSender(replies: Reply[], overrides: { maxRetryDelay?: number } = {
   const buffer = new FakeBuffer();
   const stats = new AgentStats();
   const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
-  const { fetch, requests } = scriptedFetch(replies);
+  const { http, requests } = scriptedHttp(replies);
   sender = new HttpSender({
     buffer,
     endpoint: 'https://ingest.example/prod/',
@@ -123,7 +138,7 @@ function startSender(replies: Reply[], overrides: { maxRetryDelay?: number } = {
     concurrency: 1,
     stats,
     logger,
-    fetch,
+    http,
   });
   sender.start();
   return { buffer, stats, logger, requests };
@@ -152,7 +167,7 @@ describe('Class: HttpSender', () => {
   it('retries 5xx and network errors, then delivers', async () => {
     const { buffer, stats, requests } = startSender([
       { status: 503 },
-      new TypeError('fetch failed'),
+      new NetworkError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1'),
       { status: 500 },
       { status: 200 },
     ]);
@@ -254,5 +269,111 @@ describe('Class: HttpSender', () => {
 
     expect(buffer.acked).toEqual([]);
     expect(buffer.released).toEqual([id]);
+  });
+});
+
+describe('Class: HttpSender, over loopback HTTP', () => {
+  let sink: IngestSink | undefined;
+
+  afterEach(async () => {
+    await sender?.stop({ timeoutMs: 100 });
+    sender = undefined;
+    await sink?.close();
+    sink = undefined;
+  });
+
+  async function startReal(mode: IngestSinkMode, endpoint?: string) {
+    sink = await startIngestSink({ apiKey: 'secret', mode, validate: false });
+    const buffer = new FakeBuffer();
+    const stats = new AgentStats();
+    const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    sender = new HttpSender({
+      buffer,
+      endpoint: endpoint ?? sink.url,
+      apiKey: 'secret',
+      dataDir,
+      requestTimeout: 100,
+      maxRetryDelay: 20,
+      baseRetryDelay: 1,
+      concurrency: 2,
+      stats,
+      logger,
+    });
+    sender.start();
+    return { buffer, stats, logger, sink };
+  }
+
+  it('delivers over real HTTP and reuses the connection', async () => {
+    const { buffer, sink } = await startReal({ type: 'ok' });
+
+    for (let i = 0; i < 5; i++) buffer.add('logs', lines(2));
+    await until(() => buffer.acked.length === 5);
+
+    expect(sink.lines).toHaveLength(10);
+    expect(sink.statuses).toEqual([200, 200, 200, 200, 200]);
+  });
+
+  it.each<[string, IngestSinkMode, string]>([
+    ['cut connections', { type: 'down' }, 'ECONNRESET'],
+    ['a server that never answers', { type: 'hang' }, 'ETIMEDOUT'],
+    ['throttling with Retry-After: 0', { type: 'throttle', retryAfter: '0' }, 'TooManyRequests'],
+  ])('retries through %s, then delivers', async (_, mode, error) => {
+    const { buffer, stats, logger, sink } = await startReal(mode);
+
+    const id = buffer.add('metrics', [{ name: 'up', value: 1, ts: 1 }]);
+    await until(() => sink.counts.requests >= 2);
+    sink.setMode({ type: 'ok' });
+    await until(() => buffer.acked.length === 1);
+
+    expect(buffer.acked).toEqual([id]);
+    expect(sink.points).toHaveLength(1);
+    expect(stats.total('send_retries')).toBeGreaterThanOrEqual(1);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.any(String),
+      expect.objectContaining({ error }),
+    );
+  });
+
+  it('retries a refused connection', async () => {
+    const { buffer, logger, sink } = await startReal({ type: 'ok' }, 'http://127.0.0.1:1');
+
+    buffer.add('logs', lines(1));
+    await until(() => logger.warn.mock.calls.length >= 2);
+
+    expect(buffer.acked).toEqual([]);
+    expect(sink.counts.requests).toBe(0);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'sender: delivery failed, retrying',
+      expect.objectContaining({ status: 0, error: 'ECONNREFUSED' }),
+    );
+  });
+
+  it('does not follow a redirect: the batch stays buffered as for a wrong endpoint', async () => {
+    const redirects: string[] = [];
+    const server = createServer((req, res) => {
+      redirects.push(req.url ?? '');
+      res.writeHead(307, { location: 'http://127.0.0.1:1/v1/logs' });
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const { buffer, logger } = await startReal({ type: 'ok' }, `http://127.0.0.1:${port}`);
+
+      buffer.add('logs', lines(1));
+      await until(() => logger.error.mock.calls.length >= 1);
+
+      expect(redirects).toEqual(['/v1/logs']);
+      expect(buffer.acked).toEqual([]);
+      expect(logger.error).toHaveBeenCalledWith(
+        expect.stringContaining('API key or the endpoint'),
+        expect.objectContaining({ status: 307 }),
+      );
+    } finally {
+      await sender?.stop({ timeoutMs: 100 });
+      sender = undefined;
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -19,6 +19,12 @@
  */
 import { LIMITS } from '../../../../lambdas/shared/limits.js';
 import type { ScrapeTarget } from '../../config/schema.js';
+import {
+  BodyTooLargeError,
+  type HttpClient,
+  type HttpResponse,
+  sharedHttpClient,
+} from '../../http/client.js';
 import type { AgentStats } from '../../stats.js';
 import type { AgentLogger, MetricPoint, MetricSource } from '../../types.js';
 import { PrometheusParseError, ScrapeResponseError } from './errors.js';
@@ -39,8 +45,8 @@ export interface PrometheusScrapeSourceOptions {
   readonly sampleLimit?: number;
   /** Fail the scrape past this many (decompressed) body bytes. @default 64 MiB */
   readonly bodyLimitBytes?: number;
-  /** @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
+  /** @default a client shared by the scrape targets */
+  readonly http?: HttpClient;
 }
 
 export class PrometheusScrapeSource implements MetricSource {
@@ -51,7 +57,7 @@ export class PrometheusScrapeSource implements MetricSource {
   private readonly logger: AgentLogger;
   private readonly sampleLimit: number;
   private readonly bodyLimitBytes: number;
-  private readonly fetch: typeof fetch;
+  private readonly http: HttpClient;
   /** `job`, `instance` and the target's labels: on every sample and on `up`. */
   private readonly labels: Record<string, string>;
   private wasUp: boolean | undefined;
@@ -64,7 +70,7 @@ export class PrometheusScrapeSource implements MetricSource {
     this.logger = options.logger;
     this.sampleLimit = options.sampleLimit ?? 0;
     this.bodyLimitBytes = options.bodyLimitBytes ?? 64 * 1_048_576;
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.http = options.http ?? sharedHttpClient();
     this.labels = targetLabels(options.target.job, options.target.url, options.target.labels);
   }
 
@@ -126,39 +132,46 @@ export class PrometheusScrapeSource implements MetricSource {
     return undefined;
   }
 
+  /** The body of the target's answer; follows up to 5 redirects, as Prometheus does. */
   private async fetchBody(): Promise<string> {
-    const response = await this.fetch(this.target.url, {
-      headers: {
-        accept: ACCEPT,
-        'accept-encoding': 'gzip',
-        'user-agent': 'vigil-agent',
-        'x-prometheus-scrape-timeout-seconds': String(this.target.timeout / 1000),
-      },
-      signal: AbortSignal.timeout(this.target.timeout),
-    });
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new ScrapeResponseError(
-        `server returned HTTP status ${response.status} ${response.statusText}`,
-      );
-    }
-    if (response.body === null) return '';
-    // Read with a cap so a runaway exporter cannot exhaust the agent's memory.
-    const decoder = new TextDecoder();
-    const reader = response.body.getReader();
-    let received = 0;
-    let text = '';
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      received += value.byteLength;
-      if (received > this.bodyLimitBytes) {
-        await reader.cancel();
-        throw new ScrapeResponseError(`body larger than ${this.bodyLimitBytes} bytes`);
+    const deadline = performance.now() + this.target.timeout;
+    let url = this.target.url;
+    for (let hops = 0; ; hops++) {
+      const response = await this.get(url, Math.max(1, deadline - performance.now()));
+      const location = response.headers.location;
+      if (response.status >= 300 && response.status < 400 && location && hops < 5) {
+        url = new URL(location, url).href;
+        continue;
       }
-      text += decoder.decode(value, { stream: true });
+      if (response.status < 200 || response.status >= 300) {
+        throw new ScrapeResponseError(
+          `server returned HTTP status ${response.status} ${response.statusText}`.trimEnd(),
+        );
+      }
+      return response.body.toString('utf8');
     }
-    return text + decoder.decode();
+  }
+
+  private async get(url: string, timeoutMs: number): Promise<HttpResponse> {
+    try {
+      // Read with a cap (on the decoded bytes) so a runaway exporter cannot exhaust memory.
+      return await this.http.request({
+        method: 'GET',
+        url,
+        headers: {
+          accept: ACCEPT,
+          'accept-encoding': 'gzip, deflate',
+          'user-agent': 'vigil-agent',
+          'x-prometheus-scrape-timeout-seconds': String(this.target.timeout / 1000),
+        },
+        timeoutMs,
+        maxBodyBytes: this.bodyLimitBytes,
+        decompress: true,
+      });
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) throw new ScrapeResponseError(error.message);
+      throw error;
+    }
   }
 
   private reportDropped(dropped: Map<DropReason, number>): void {
@@ -190,10 +203,12 @@ export class PrometheusScrapeSource implements MetricSource {
   }
 }
 
-/** `fetch failed (ECONNREFUSED)`, `The operation was aborted due to timeout`, ... */
+/** `connect ECONNREFUSED 127.0.0.1:9100`, `no complete answer within 10000 ms (ETIMEDOUT)`, ... */
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-  const detail = cause?.code ?? cause?.message;
-  return typeof detail === 'string' ? `${error.message} (${detail})` : error.message;
+  const detail = (error as { code?: unknown }).code ?? cause?.code ?? cause?.message;
+  return typeof detail === 'string' && !error.message.includes(detail)
+    ? `${error.message} (${detail})`
+    : error.message;
 }
