@@ -5,8 +5,9 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { documentClient as createDocumentClient } from '../lambdas/stores/from-env.js';
 
 /** The region and account the local ARNs claim; nothing checks them. */
 export const LOCAL_REGION = 'us-east-1';
@@ -35,10 +36,8 @@ export function createLocalAwsClients(endpoints: AwsClientEndpoints): LocalAwsCl
   });
   const kinesis = new KinesisClient({ ...common(), endpoint: endpoints.kinesisEndpoint });
   const dynamoDb = new DynamoDBClient({ ...common(), endpoint: endpoints.dynamoDbEndpoint });
-  // Optional fields of stored items (a log line's level, attrs) may be undefined.
-  const documentClient = DynamoDBDocumentClient.from(dynamoDb, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  // The handlers' own document client settings, on the emulator.
+  const documentClient = createDocumentClient(dynamoDb);
   return {
     kinesis,
     dynamoDb,
