@@ -11,6 +11,14 @@ export const ENV = {
   agentsTable: 'AGENTS_TABLE',
   logsTtlHours: 'LOGS_TTL_HOURS',
   metricsTtlDays: 'METRICS_TTL_DAYS',
+  incidentsTable: 'INCIDENTS_TABLE',
+  alertGroupsTable: 'ALERT_GROUPS_TABLE',
+  silencesTable: 'SILENCES_TABLE',
+  outboxTable: 'OUTBOX_TABLE',
+  /** The alerting configuration as JSON (see `lambdas/incidents/config.ts`); defaults if unset. */
+  alertingConfig: 'ALERTING_CONFIG',
+  /** Telegram chat of the default receiver. */
+  telegramChatId: 'TELEGRAM_CHAT_ID',
 } as const;
 
 export const METRIC_STORE_KINDS = ['timestream', 'dynamodb'] as const;

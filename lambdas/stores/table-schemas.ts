@@ -9,6 +9,18 @@ export interface TableSchema {
   readonly sortKey?: string;
   /** Attribute holding the expiry (epoch seconds); readers filter expired items themselves. */
   readonly ttlAttribute?: string;
+  /** Global secondary indexes; every key attribute is a string. */
+  readonly globalSecondaryIndexes?: readonly GlobalIndexSchema[];
+  /** A DynamoDB Stream the table feeds (on AWS; the local runtime polls instead). */
+  readonly stream?: 'NEW_IMAGE';
+}
+
+export interface GlobalIndexSchema {
+  readonly indexName: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  /** @default 'ALL' */
+  readonly projection?: 'ALL' | 'KEYS_ONLY';
 }
 
 export const METRICS_TABLE: TableSchema = {
@@ -38,4 +50,108 @@ export const RULE_STATE_TABLE: TableSchema = {
   partitionKey: 'agentId',
 };
 
-export const TABLE_SCHEMAS = [METRICS_TABLE, LOGS_TABLE, AGENTS_TABLE, RULE_STATE_TABLE] as const;
+/**
+ * Incidents, one partition per fingerprint:
+ * - head: pk = fingerprint, sk = `head`: the current incident, flattened, with `version`
+ *   (conditional writes), `undelivered` transitions, and `expiresAt` once resolved;
+ * - history: pk = fingerprint, sk = `history#${firstSeen padded}`: an incident a newer one
+ *   replaced, `expiresAt` = resolution + retention.
+ * Sparse indexes on the head only: `active` (activeShard = `active` while open, acknowledged or
+ * holding undelivered transitions) lists what the scheduled tick and the dashboard need;
+ * `active-by-agent` (activeAgent = `a#` + the `agent` label, while open or acknowledged) gives
+ * inhibition the firing incidents of one agent with one Query.
+ */
+export const INCIDENTS_TABLE: TableSchema = {
+  name: 'incidents',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+  globalSecondaryIndexes: [
+    { indexName: 'active', partitionKey: 'activeShard', sortKey: 'pk' },
+    { indexName: 'active-by-agent', partitionKey: 'activeAgent', sortKey: 'pk' },
+  ],
+};
+
+/**
+ * Notification groups, one item per group key (pk = group key) with `version`, `epoch`, the group
+ * state and `outgoing` notifications not yet confirmed in the outbox. Sparse index `by-wake`
+ * (wakeShard = `wake`, wakeAt = epoch ms padded to 15 digits) answers "which groups are due"
+ * with one Query. Items are never deleted (the epoch must not restart): one per group key seen.
+ */
+export const ALERT_GROUPS_TABLE: TableSchema = {
+  name: 'alert-groups',
+  partitionKey: 'pk',
+  globalSecondaryIndexes: [
+    { indexName: 'by-wake', partitionKey: 'wakeShard', sortKey: 'wakeAt', projection: 'KEYS_ONLY' },
+  ],
+};
+
+/** Silences in one partition (pk = `silence`, sk = silence id); `expiresAt` = end + 7 days. */
+export const SILENCES_TABLE: TableSchema = {
+  name: 'silences',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+};
+
+/**
+ * The notification outbox (pk = message id, written with `attribute_not_exists(pk)`). The
+ * publisher reads it from the table's stream (NEW_IMAGE) on AWS; locally it polls the sparse
+ * `pending` index (pendingShard = `pending`, pendingKey = `${createdAt padded}#${id}`) and removes
+ * `pendingShard` once published. `expiresAt` = creation + 7 days.
+ */
+export const OUTBOX_TABLE: TableSchema = {
+  name: 'outbox',
+  partitionKey: 'pk',
+  ttlAttribute: 'expiresAt',
+  stream: 'NEW_IMAGE',
+  globalSecondaryIndexes: [
+    { indexName: 'pending', partitionKey: 'pendingShard', sortKey: 'pendingKey' },
+  ],
+};
+
+export const TABLE_SCHEMAS = [
+  METRICS_TABLE,
+  LOGS_TABLE,
+  AGENTS_TABLE,
+  RULE_STATE_TABLE,
+  INCIDENTS_TABLE,
+  ALERT_GROUPS_TABLE,
+  SILENCES_TABLE,
+  OUTBOX_TABLE,
+] as const;
+
+/**
+ * The CreateTable request of a schema (string keys, on demand, its indexes), for the local
+ * runtime and integration tests; the CDK app builds its table from the same schema.
+ */
+export function createTableInput(schema: TableSchema, tableName: string) {
+  const keySchema = (partitionKey: string, sortKey?: string) => [
+    { AttributeName: partitionKey, KeyType: 'HASH' as const },
+    ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : []),
+  ];
+  const indexes = schema.globalSecondaryIndexes ?? [];
+  const attributes = new Set([schema.partitionKey, ...(schema.sortKey ? [schema.sortKey] : [])]);
+  for (const index of indexes) {
+    attributes.add(index.partitionKey);
+    if (index.sortKey) attributes.add(index.sortKey);
+  }
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: [...attributes].map((name) => ({
+      AttributeName: name,
+      AttributeType: 'S' as const,
+    })),
+    KeySchema: keySchema(schema.partitionKey, schema.sortKey),
+    ...(indexes.length > 0
+      ? {
+          GlobalSecondaryIndexes: indexes.map((index) => ({
+            IndexName: index.indexName,
+            KeySchema: keySchema(index.partitionKey, index.sortKey),
+            Projection: { ProjectionType: index.projection ?? ('ALL' as const) },
+          })),
+        }
+      : {}),
+  };
+}
