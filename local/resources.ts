@@ -17,8 +17,15 @@ import {
 import type { IngestKind } from '../lambdas/shared/contracts.js';
 import {
   AGENTS_TABLE,
+  ALERT_GROUPS_TABLE,
+  createTableInput,
+  DEDUP_TABLE,
+  INCIDENTS_TABLE,
   LOGS_TABLE,
   METRICS_TABLE,
+  OUTBOX_TABLE,
+  RULE_STATE_TABLE,
+  SILENCES_TABLE,
   TABLE_SCHEMAS,
   type TableSchema,
 } from '../lambdas/stores/table-schemas.js';
@@ -33,6 +40,12 @@ export interface TableNames {
   readonly metrics: string;
   readonly logs: string;
   readonly agents: string;
+  readonly ruleState: string;
+  readonly incidents: string;
+  readonly alertGroups: string;
+  readonly silences: string;
+  readonly outbox: string;
+  readonly dedup: string;
 }
 
 /** Local table names: the logical name with a prefix, as the schemas document. */
@@ -44,6 +57,12 @@ export const LOCAL_TABLES: TableNames = {
   metrics: localTableName(METRICS_TABLE),
   logs: localTableName(LOGS_TABLE),
   agents: localTableName(AGENTS_TABLE),
+  ruleState: localTableName(RULE_STATE_TABLE),
+  incidents: localTableName(INCIDENTS_TABLE),
+  alertGroups: localTableName(ALERT_GROUPS_TABLE),
+  silences: localTableName(SILENCES_TABLE),
+  outbox: localTableName(OUTBOX_TABLE),
+  dedup: localTableName(DEDUP_TABLE),
 };
 
 const POLL_MS = 25;
@@ -70,27 +89,14 @@ export async function ensureStreams(
   );
 }
 
-/** Creates the tables of {@link TABLE_SCHEMAS} (string keys, on-demand) when missing. */
+/** Creates the tables of {@link TABLE_SCHEMAS} (keys and indexes as deployed) when missing. */
 export async function ensureTables(dynamoDb: DynamoDBClient): Promise<void> {
   await Promise.all(
     TABLE_SCHEMAS.map(async (schema) => {
       const tableName = localTableName(schema);
-      const keys = [
-        { name: schema.partitionKey, type: 'HASH' as const },
-        ...(schema.sortKey ? [{ name: schema.sortKey, type: 'RANGE' as const }] : []),
-      ];
       try {
-        await dynamoDb.send(
-          new CreateTableCommand({
-            TableName: tableName,
-            BillingMode: 'PAY_PER_REQUEST',
-            AttributeDefinitions: keys.map((key) => ({
-              AttributeName: key.name,
-              AttributeType: 'S',
-            })),
-            KeySchema: keys.map((key) => ({ AttributeName: key.name, KeyType: key.type })),
-          }),
-        );
+        // The same layout the CDK app deploys: keys, indexes, string attributes, on demand.
+        await dynamoDb.send(new CreateTableCommand(createTableInput(schema, tableName)));
       } catch (error) {
         if (!(error instanceof TableInUseException)) throw error;
       }

@@ -19,6 +19,18 @@ export const ENV = {
   alertingConfig: 'ALERTING_CONFIG',
   /** Telegram chat of the default receiver. */
   telegramChatId: 'TELEGRAM_CHAT_ID',
+  ruleStateTable: 'RULE_STATE_TABLE',
+  /** Idempotency keys (e.g. Telegram update ids already handled), with a TTL. */
+  dedupTable: 'DEDUP_TABLE',
+  alertsTopicArn: 'ALERTS_TOPIC_ARN',
+  /**
+   * Secrets Manager secret holding `{"botToken": "...", "webhookSecret": "..."}` for Telegram.
+   */
+  telegramSecretArn: 'TELEGRAM_SECRET_ARN',
+  /** Comma-separated chat ids the ChatOps webhook accepts commands from. */
+  telegramAllowedChats: 'TELEGRAM_ALLOWED_CHATS',
+  /** Base URL of the dashboard, for links in messages. */
+  dashboardUrl: 'DASHBOARD_URL',
 } as const;
 
 export const METRIC_STORE_KINDS = ['timestream', 'dynamodb'] as const;

@@ -110,6 +110,13 @@ export const OUTBOX_TABLE: TableSchema = {
   ],
 };
 
+/** Idempotency keys (`pk` = `<kind>#<id>`), e.g. Telegram updates already handled; TTL `expiresAt`. */
+export const DEDUP_TABLE: TableSchema = {
+  name: 'dedup',
+  partitionKey: 'pk',
+  ttlAttribute: 'expiresAt',
+};
+
 export const TABLE_SCHEMAS = [
   METRICS_TABLE,
   LOGS_TABLE,
@@ -119,6 +126,7 @@ export const TABLE_SCHEMAS = [
   ALERT_GROUPS_TABLE,
   SILENCES_TABLE,
   OUTBOX_TABLE,
+  DEDUP_TABLE,
 ] as const;
 
 /**
