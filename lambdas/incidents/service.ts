@@ -225,6 +225,14 @@ export class IncidentService {
     return run.result;
   }
 
+  /** The incident a reference names (an id or a fingerprint), archived ones included. */
+  async get(ref: string): Promise<Incident | undefined> {
+    const { fingerprint, id } = fingerprintOf(ref);
+    const head = (await this.deps.incidents.get(fingerprint))?.incident;
+    if (head && (id === undefined || head.id === id)) return head;
+    return id === undefined ? undefined : this.deps.incidents.findById(id);
+  }
+
   /** Acknowledges by incident id or fingerprint: reminders stop. */
   acknowledge(ref: string, by: string, now: number): Promise<ActionOutcome> {
     return this.act(ref, now, (incident) => acknowledge(incident, by, now, this.config.incident));

@@ -6,10 +6,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { alertingConfigFromEnv } from '../incidents/config.js';
+import { dynamoDbIncidentService } from '../incidents/dynamodb-service.js';
+import type { IncidentService } from '../incidents/service.js';
 import { ENV, metricStoreKind, positiveIntEnv, requireEnv } from '../shared/config.js';
 import { DynamoDbAgentRegistry } from './dynamodb-agent-registry.js';
 import { DynamoDbLogStore } from './dynamodb-log-store.js';
 import { DynamoDbMetricStore } from './dynamodb-metric-store.js';
+import { DynamoDbRuleStateStore, type RuleStateStore } from './dynamodb-rule-state-store.js';
 import { TimestreamMetricReader } from './timestream-metric-reader.js';
 import { TimestreamMetricWriter } from './timestream-metric-writer.js';
 import type { AgentRegistry, LogStore, MetricReader, MetricWriter } from './types.js';
@@ -67,4 +71,24 @@ export function agentRegistryFromEnv(env: Env): AgentRegistry {
     client: documentClient(),
     tableName: requireEnv(env, ENV.agentsTable),
   });
+}
+
+export function ruleStateStoreFromEnv(env: Env): RuleStateStore {
+  return new DynamoDbRuleStateStore({
+    client: documentClient(),
+    tableName: requireEnv(env, ENV.ruleStateTable),
+  });
+}
+
+export function incidentServiceFromEnv(env: Env): IncidentService {
+  return dynamoDbIncidentService(
+    documentClient(),
+    {
+      incidents: requireEnv(env, ENV.incidentsTable),
+      alertGroups: requireEnv(env, ENV.alertGroupsTable),
+      silences: requireEnv(env, ENV.silencesTable),
+      outbox: requireEnv(env, ENV.outboxTable),
+    },
+    alertingConfigFromEnv(env),
+  );
 }

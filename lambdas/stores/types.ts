@@ -1,3 +1,4 @@
+import type { AgentSighting } from '../heartbeat/heartbeat.js';
 import type { Group, Notification } from '../incidents/grouping.js';
 import type { Incident, IncidentTransition } from '../incidents/incident.js';
 import type { Receiver } from '../incidents/routing.js';
@@ -67,6 +68,11 @@ export interface LogStore {
   write(lines: readonly StoredLogLine[]): Promise<void>;
   /** Newest first. */
   query(query: TimeRangeQuery): Promise<StoredLogLine[]>;
+}
+
+/** The agents registry as the heartbeat reads it. */
+export interface AgentDirectory {
+  list(): Promise<AgentSighting[]>;
 }
 
 export interface AgentRegistry {

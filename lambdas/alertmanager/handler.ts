@@ -1,0 +1,49 @@
+/**
+ * `POST /v1/alertmanager`: Alertmanager's webhook receiver. Each alert becomes a signal for the
+ * incident service; a payload that does not validate gets a 400 naming the field.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { IncidentService } from '../incidents/service.js';
+import { type ApiErrorStatus, apiErrorBody } from '../shared/api-errors.js';
+import { WebhookPayloadError, webhookToSignals } from './webhook.js';
+
+export interface AlertmanagerHandlerDeps {
+  readonly service: Pick<IncidentService, 'processSignals'>;
+  readonly now?: () => number;
+}
+
+const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+const error = (status: ApiErrorStatus, message: string) =>
+  json(status, apiErrorBody(status, message));
+
+export function createAlertmanagerHandler(
+  deps: AlertmanagerHandlerDeps,
+): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  const now = deps.now ?? Date.now;
+  return async (event) => {
+    const text = event.isBase64Encoded
+      ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+      : (event.body ?? '');
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (cause) {
+      return error(400, `body is not valid JSON: ${(cause as Error).message}`);
+    }
+    const at = now();
+    let signals: ReturnType<typeof webhookToSignals>;
+    try {
+      signals = webhookToSignals(body, at);
+    } catch (cause) {
+      if (cause instanceof WebhookPayloadError) return error(400, cause.message);
+      throw cause;
+    }
+    // A failure here answers 5xx: Alertmanager retries the webhook, and the service is idempotent.
+    const result = await deps.service.processSignals(signals, at);
+    return json(200, { accepted: signals.length, transitions: result.transitions.length });
+  };
+}
