@@ -35,6 +35,12 @@ const HANDLER_ENV = {
   TIMESTREAM_TABLE: 'bench',
   LOGS_TABLE: 'bench',
   AGENTS_TABLE: 'bench',
+  RULE_STATE_TABLE: 'bench',
+  INCIDENTS_TABLE: 'bench',
+  ALERT_GROUPS_TABLE: 'bench',
+  SILENCES_TABLE: 'bench',
+  OUTBOX_TABLE: 'bench',
+  DEDUP_TABLE: 'bench',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
 

@@ -1,13 +1,14 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbAgentRegistry } from '../../lambdas/stores/dynamodb-agent-registry.js';
+import { DynamoDbDedup } from '../../lambdas/stores/dynamodb-dedup.js';
 import { DynamoDbLogStore } from '../../lambdas/stores/dynamodb-log-store.js';
 import { DynamoDbMetricStore } from '../../lambdas/stores/dynamodb-metric-store.js';
 import {
   DynamoDbRuleStateStore,
   RuleStateConflictError,
 } from '../../lambdas/stores/dynamodb-rule-state-store.js';
-import { RULE_STATE_TABLE } from '../../lambdas/stores/table-schemas.js';
+import { DEDUP_TABLE, RULE_STATE_TABLE } from '../../lambdas/stores/table-schemas.js';
 import type { StoredPoint } from '../../lambdas/stores/types.js';
 import { LOCAL_TABLES, localTableName } from '../../local/resources.js';
 import { startTestEmulators, type TestEmulators } from '../helpers/emulators.js';
@@ -172,5 +173,25 @@ describe('Class: DynamoDbRuleStateStore (dynalite)', () => {
     expect(await store.load('r1')).toEqual({ state: { ...state, hw: 2_000 }, version: 2 });
     await expect(store.save('r1', state, first.version)).rejects.toThrow(RuleStateConflictError);
     await expect(store.save('r1', state, 0)).rejects.toThrow(RuleStateConflictError);
+  });
+});
+
+describe('Class: DynamoDbDedup (dynalite)', () => {
+  it('says first time once per key, and again once the key expired', async () => {
+    let now = NOW;
+    const dedup = new DynamoDbDedup({
+      client: emulators.clients.documentClient,
+      tableName: localTableName(DEDUP_TABLE),
+      now: () => now,
+    });
+
+    const first = await Promise.all([
+      dedup.firstTime('update#1', 60),
+      dedup.firstTime('update#1', 60),
+    ]);
+    expect(first.sort()).toEqual([false, true]);
+    expect(await dedup.firstTime('update#2', 60)).toBe(true);
+    now += 61_000;
+    expect(await dedup.firstTime('update#1', 60)).toBe(true);
   });
 });
