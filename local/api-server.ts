@@ -1,7 +1,7 @@
 /**
  * The API Gateway stand-in's HTTP side: a node:http server on 127.0.0.1 that matches routes,
  * checks the API key, reads the body under API Gateway's payload limit and answers JSON. What a
- * route does lives with the route (see ./ingest-routes.ts, ./query-routes.ts).
+ * route does lives with the route (see ./ingest-routes.ts, ./proxy-routes.ts).
  */
 import { randomUUID } from 'node:crypto';
 import {

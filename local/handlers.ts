@@ -1,44 +1,69 @@
 /**
- * The Lambda handlers of the ingest pipeline, built from their factories with stores on the
- * local DynamoDB: the same code the stack deploys, with local clients injected.
+ * The Lambda handlers of the pipeline, built from their factories with stores on the local
+ * DynamoDB: the same code the stack deploys, with local clients injected.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createAlertTicker, type TickSummary } from '../lambdas/alert-ticker/ticker.js';
+import { createAlertmanagerHandler } from '../lambdas/alertmanager/handler.js';
+import type { AlertingConfig } from '../lambdas/incidents/config.js';
+import { dynamoDbIncidentService } from '../lambdas/incidents/dynamodb-service.js';
+import type { IncidentService } from '../lambdas/incidents/service.js';
 import { createLogsDetector } from '../lambdas/logs-detector/detector.js';
 import { createMetricsDetector } from '../lambdas/metrics-detector/detector.js';
 import { createQueryHandler } from '../lambdas/query/query.js';
+import { DEFAULT_RULES } from '../lambdas/rules/defaults.js';
 import { DynamoDbAgentRegistry } from '../lambdas/stores/dynamodb-agent-registry.js';
 import { DynamoDbLogStore } from '../lambdas/stores/dynamodb-log-store.js';
 import { DynamoDbMetricStore } from '../lambdas/stores/dynamodb-metric-store.js';
+import { DynamoDbRuleStateStore } from '../lambdas/stores/dynamodb-rule-state-store.js';
 import type { KinesisHandler } from './poller.js';
-import type { ProxyHandler } from './query-routes.js';
+import type { ProxyHandler } from './proxy-routes.js';
 import type { TableNames } from './resources.js';
 
 export interface LocalHandlers {
   readonly metricsDetector: KinesisHandler;
   readonly logsDetector: KinesisHandler;
   readonly query: ProxyHandler;
+  readonly alertmanager: ProxyHandler;
+  readonly alertTicker: () => Promise<TickSummary>;
+  readonly incidents: IncidentService;
 }
 
 export interface LocalHandlerDeps {
   readonly documentClient: DynamoDBDocumentClient;
   readonly tables: TableNames;
+  readonly alerting: AlertingConfig;
   readonly logger: Logger;
 }
 
 export function createLocalHandlers(deps: LocalHandlerDeps): LocalHandlers {
   const client = deps.documentClient;
-  const metricStore = new DynamoDbMetricStore({ client, tableName: deps.tables.metrics });
-  const logStore = new DynamoDbLogStore({ client, tableName: deps.tables.logs });
-  const agents = new DynamoDbAgentRegistry({ client, tableName: deps.tables.agents });
+  const { tables } = deps;
+  const metricStore = new DynamoDbMetricStore({ client, tableName: tables.metrics });
+  const logStore = new DynamoDbLogStore({ client, tableName: tables.logs });
+  const agents = new DynamoDbAgentRegistry({ client, tableName: tables.agents });
+  const incidents = dynamoDbIncidentService(client, tables, deps.alerting);
   const handlerLogger = (name: string) => deps.logger.createChild({ serviceName: name }) as Logger;
   return {
     metricsDetector: createMetricsDetector({
       metricStore,
       agents,
       logger: handlerLogger('metrics-detector'),
+      thresholdRules: {
+        rules: DEFAULT_RULES,
+        ruleState: new DynamoDbRuleStateStore({ client, tableName: tables.ruleState }),
+        signals: incidents,
+      },
     }),
     logsDetector: createLogsDetector({ logStore, agents, logger: handlerLogger('logs-detector') }),
     query: createQueryHandler({ metricStore, logStore }),
+    alertmanager: createAlertmanagerHandler({ service: incidents }),
+    alertTicker: createAlertTicker({
+      agents,
+      service: incidents,
+      logger: handlerLogger('alert-ticker'),
+    }),
+    incidents,
   };
 }

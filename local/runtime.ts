@@ -7,6 +7,9 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
+import { type AlertingConfig, DEFAULT_ALERTING_CONFIG } from '../lambdas/incidents/config.js';
+import type { IncidentService } from '../lambdas/incidents/service.js';
+import { QUERY_ROUTES } from '../lambdas/query/query.js';
 import type { IngestKind } from '../lambdas/shared/contracts.js';
 import { resolveApiKey } from './api-key.js';
 import { type Route, startApiServer } from './api-server.js';
@@ -23,7 +26,7 @@ import { createLocalHandlers } from './handlers.js';
 import { ingestRoutes } from './ingest-routes.js';
 import { createLocalLogger } from './logger.js';
 import { type KinesisHandler, StreamPoller } from './poller.js';
-import { queryRoutes } from './query-routes.js';
+import { proxyRoute } from './proxy-routes.js';
 import { ensureStreams, ensureTables, LOCAL_STREAMS, LOCAL_TABLES } from './resources.js';
 
 export interface LocalRuntimeOptions {
@@ -39,6 +42,13 @@ export interface LocalRuntimeOptions {
   readonly logger?: Logger;
   /** Wait between polls of an idle shard. @default 200 */
   readonly pollIntervalMs?: number;
+  /** Grouping, routing, silences policy. @default DEFAULT_ALERTING_CONFIG */
+  readonly alerting?: AlertingConfig;
+  /**
+   * How often the alert ticker runs (heartbeats, group batches, reminders); every minute on AWS.
+   * @default 5000
+   */
+  readonly alertTickMs?: number;
 }
 
 export interface LocalRuntime {
@@ -51,6 +61,8 @@ export interface LocalRuntime {
   /** The SDK clients the runtime uses, pointed at its emulators. */
   readonly clients: LocalAwsClients;
   readonly streams: Readonly<Record<IngestKind, string>>;
+  /** The incident service on the local tables (acknowledge, silence… as ChatOps would). */
+  readonly incidents: IncidentService;
   /** Stops the API, the pollers and the emulators, in that order. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -96,6 +108,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const handlers = createLocalHandlers({
       documentClient: clients.documentClient,
       tables: LOCAL_TABLES,
+      alerting: options.alerting ?? DEFAULT_ALERTING_CONFIG,
       logger,
     });
     const consumers: Record<IngestKind, KinesisHandler> = {
@@ -120,10 +133,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const routes: Route[] = [
       healthRoute(),
       ...ingestRoutes({ kinesis: clients.kinesis, streams: LOCAL_STREAMS, logger }),
-      ...queryRoutes(handlers.query, logger),
+      ...Object.values(QUERY_ROUTES).map((path) =>
+        proxyRoute({ method: 'GET', path, apiKeyRequired: true, handler: handlers.query, logger }),
+      ),
+      proxyRoute({
+        method: 'POST',
+        path: '/v1/alertmanager',
+        apiKeyRequired: true,
+        handler: handlers.alertmanager,
+        logger,
+      }),
     ];
     const api = await startApiServer({ routes, apiKey, logger, port: options.port ?? 4800 });
     cleanups.push({ name: 'api', run: () => api.close() });
+    const ticker = startRepeating(options.alertTickMs ?? 5_000, async () => {
+      await handlers.alertTicker().catch((error: unknown) => {
+        logger.error('alert tick failed', { error: error as Error });
+      });
+    });
+    cleanups.push({ name: 'alert ticker', run: () => ticker.stop() });
 
     let stopping: Promise<void> | undefined;
     return {
@@ -136,6 +164,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       },
       clients,
       streams: LOCAL_STREAMS,
+      incidents: handlers.incidents,
       stop: () => {
         stopping ??= runCleanups();
         return stopping;
@@ -153,5 +182,27 @@ function healthRoute(): Route {
     path: '/healthz',
     apiKeyRequired: false,
     handle: async () => ({ status: 200, body: JSON.stringify({ status: 'ok' }) }),
+  };
+}
+
+/** Runs `task` every `intervalMs`, never two at once; `stop` waits for the one in progress. */
+function startRepeating(intervalMs: number, task: () => Promise<void>): { stop(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const schedule = () => {
+    timer = setTimeout(() => {
+      running = task().finally(() => {
+        if (!stopped) schedule();
+      });
+    }, intervalMs);
+  };
+  schedule();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
   };
 }

@@ -1,17 +1,30 @@
-/** `GET /v1/query/*`: the query Lambda behind a proxy integration. */
+/** Lambda proxy integrations of the API stand-in: the query API, Alertmanager and Telegram webhooks. */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { QUERY_ROUTES } from '../lambdas/query/query.js';
 import { errorResponse, type Route } from './api-server.js';
 import { toProxyEvent } from './proxy-event.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
-export function queryRoutes(handler: ProxyHandler, logger: Logger): Route[] {
-  return Object.values(QUERY_ROUTES).map((path) => ({
-    method: 'GET',
+export interface ProxyRouteOptions {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly apiKeyRequired: boolean;
+  readonly handler: ProxyHandler;
+  readonly logger: Logger;
+}
+
+export function proxyRoute({
+  method,
+  path,
+  apiKeyRequired,
+  handler,
+  logger,
+}: ProxyRouteOptions): Route {
+  return {
+    method,
     path,
-    apiKeyRequired: true,
+    apiKeyRequired,
     handle: async (request) => {
       const event = toProxyEvent({
         ...request,
@@ -23,11 +36,12 @@ export function queryRoutes(handler: ProxyHandler, logger: Logger): Route[] {
         result = await handler(event);
       } catch (error) {
         // API Gateway answers a failed proxy integration with 502.
-        logger.error('query handler failed', {
+        logger.error('proxy handler failed', {
+          path,
           requestId: request.requestId,
           error: error as Error,
         });
-        return errorResponse(502, 'query failed');
+        return errorResponse(502, `${path} failed`);
       }
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(result.headers ?? {}))
@@ -37,5 +51,5 @@ export function queryRoutes(handler: ProxyHandler, logger: Logger): Route[] {
         : result.body;
       return { status: result.statusCode, headers, body };
     },
-  }));
+  };
 }
