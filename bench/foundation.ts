@@ -38,6 +38,7 @@ const HANDLER_ENV = {
   RULE_STATE_TABLE: 'bench',
   INCIDENTS_TABLE: 'bench',
   ALERT_GROUPS_TABLE: 'bench',
+  ALERTMANAGER_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench',
   SILENCES_TABLE: 'bench',
   OUTBOX_TABLE: 'bench',
   DEDUP_TABLE: 'bench',

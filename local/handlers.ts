@@ -34,6 +34,8 @@ export interface LocalHandlerDeps {
   readonly documentClient: DynamoDBDocumentClient;
   readonly tables: TableNames;
   readonly alerting: AlertingConfig;
+  /** The API key, which Alertmanager presents as a bearer token. */
+  readonly apiKey: string;
   readonly logger: Logger;
 }
 
@@ -58,7 +60,10 @@ export function createLocalHandlers(deps: LocalHandlerDeps): LocalHandlers {
     }),
     logsDetector: createLogsDetector({ logStore, agents, logger: handlerLogger('logs-detector') }),
     query: createQueryHandler({ metricStore, logStore }),
-    alertmanager: createAlertmanagerHandler({ service: incidents }),
+    alertmanager: createAlertmanagerHandler({
+      service: incidents,
+      bearerTokens: async () => [deps.apiKey],
+    }),
     alertTicker: createAlertTicker({
       agents,
       service: incidents,

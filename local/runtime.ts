@@ -109,6 +109,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       documentClient: clients.documentClient,
       tables: LOCAL_TABLES,
       alerting: options.alerting ?? DEFAULT_ALERTING_CONFIG,
+      apiKey,
       logger,
     });
     const consumers: Record<IngestKind, KinesisHandler> = {
@@ -139,7 +140,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       proxyRoute({
         method: 'POST',
         path: '/v1/alertmanager',
-        apiKeyRequired: true,
+        // Alertmanager cannot send x-api-key; the handler checks its bearer token instead.
+        apiKeyRequired: false,
         handler: handlers.alertmanager,
         logger,
       }),

@@ -3,12 +3,18 @@
  * incident service; a payload that does not validate gets a 400 naming the field.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { safeEqual } from '../chatops/secret.js';
 import type { IncidentService } from '../incidents/service.js';
 import { type ApiErrorStatus, apiErrorBody } from '../shared/api-errors.js';
 import { WebhookPayloadError, webhookToSignals } from './webhook.js';
 
 export interface AlertmanagerHandlerDeps {
   readonly service: Pick<IncidentService, 'processSignals'>;
+  /**
+   * Tokens accepted in `Authorization: Bearer <token>` (Alertmanager's `http_config.authorization`;
+   * it cannot send an `x-api-key` header).
+   */
+  readonly bearerTokens: () => Promise<readonly string[]>;
   readonly now?: () => number;
 }
 
@@ -25,6 +31,14 @@ export function createAlertmanagerHandler(
 ): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
   const now = deps.now ?? Date.now;
   return async (event) => {
+    const header = Object.entries(event.headers ?? {}).find(
+      ([name]) => name.toLowerCase() === 'authorization',
+    )?.[1];
+    const presented = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim();
+    if (!presented) return error(403, 'an Authorization: Bearer <token> header is required');
+    const tokens = await deps.bearerTokens();
+    if (!tokens.some((token) => safeEqual(presented, token)))
+      return error(403, 'the bearer token is not valid');
     const text = event.isBase64Encoded
       ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
       : (event.body ?? '');

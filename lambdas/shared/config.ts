@@ -27,6 +27,8 @@ export const ENV = {
    * Secrets Manager secret holding `{"botToken": "...", "webhookSecret": "..."}` for Telegram.
    */
   telegramSecretArn: 'TELEGRAM_SECRET_ARN',
+  /** Secrets Manager secret holding `{"token": "..."}`, the bearer token Alertmanager presents. */
+  alertmanagerSecretArn: 'ALERTMANAGER_SECRET_ARN',
   /** Comma-separated chat ids the ChatOps webhook accepts commands from. */
   telegramAllowedChats: 'TELEGRAM_ALLOWED_CHATS',
   /** Base URL of the dashboard, for links in messages. */

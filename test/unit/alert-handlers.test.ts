@@ -26,12 +26,14 @@ function recordingService() {
   };
 }
 
-const post = (body: string, isBase64Encoded = false) =>
+const post = (body: string, isBase64Encoded = false, authorization = 'Bearer s3cret-token') =>
   ({
     httpMethod: 'POST',
     body,
     isBase64Encoded,
+    headers: { Authorization: authorization },
   }) as Partial<APIGatewayProxyEvent> as APIGatewayProxyEvent;
+const bearerTokens = async () => ['s3cret-token'];
 
 const alert = {
   version: '4',
@@ -51,7 +53,7 @@ const alert = {
 describe('Function: Alertmanager webhook handler', () => {
   it('hands the alerts to the incident service and answers what it accepted', async () => {
     const { service, signals } = recordingService();
-    const handle = createAlertmanagerHandler({ service, now: () => NOW });
+    const handle = createAlertmanagerHandler({ service, bearerTokens, now: () => NOW });
 
     const response = await handle(
       post(Buffer.from(JSON.stringify(alert)).toString('base64'), true),
@@ -68,10 +70,26 @@ describe('Function: Alertmanager webhook handler', () => {
   ])('answers 400 naming the problem for %s', async (body, message) => {
     const { service, signals } = recordingService();
 
-    const response = await createAlertmanagerHandler({ service })(post(body));
+    const response = await createAlertmanagerHandler({ service, bearerTokens })(post(body));
 
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(response.body).message).toMatch(message);
+    expect(signals).toEqual([]);
+  });
+
+  it.each([
+    ['', 'an Authorization: Bearer <token> header is required'],
+    ['Bearer wrong', 'the bearer token is not valid'],
+    ['Basic czNjcmV0LXRva2Vu', 'an Authorization: Bearer <token> header is required'],
+  ])('answers 403 to authorization %o', async (authorization, message) => {
+    const { service, signals } = recordingService();
+
+    const response = await createAlertmanagerHandler({ service, bearerTokens })(
+      post(JSON.stringify(alert), false, authorization),
+    );
+
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body)).toEqual({ error: 'forbidden', message });
     expect(signals).toEqual([]);
   });
 });
