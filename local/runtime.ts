@@ -7,10 +7,11 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
-import { type AlertingConfig, DEFAULT_ALERTING_CONFIG } from '../lambdas/incidents/config.js';
+import { type AlertingConfig, parseAlertingConfig } from '../lambdas/incidents/config.js';
 import type { IncidentService } from '../lambdas/incidents/service.js';
 import { QUERY_ROUTES } from '../lambdas/query/query.js';
 import type { IngestKind } from '../lambdas/shared/contracts.js';
+import { startAlertDelivery } from './alert-delivery.js';
 import { resolveApiKey } from './api-key.js';
 import { type Route, startApiServer } from './api-server.js';
 import {
@@ -42,7 +43,13 @@ export interface LocalRuntimeOptions {
   readonly logger?: Logger;
   /** Wait between polls of an idle shard. @default 200 */
   readonly pollIntervalMs?: number;
-  /** Grouping, routing, silences policy. @default DEFAULT_ALERTING_CONFIG */
+  /**
+   * The Telegram chat alerts go to and ChatOps answers in; with no real Telegram configured
+   * (`VIGIL_TELEGRAM_API`), messages land in `<dataDir>/outbox/telegram.jsonl`.
+   * @default '-1001000000000'
+   */
+  readonly telegramChatId?: string;
+  /** Grouping, routing, silences policy. @default the defaults, routed to `telegramChatId` */
   readonly alerting?: AlertingConfig;
   /**
    * How often the alert ticker runs (heartbeats, group batches, reminders); every minute on AWS.
@@ -105,10 +112,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ensureTables(clients.dynamoDb),
     ]);
 
+    const telegramChatId = options.telegramChatId ?? LOCAL_TELEGRAM_CHAT;
+    const alerting = options.alerting ?? parseAlertingConfig({}, { telegramChatId });
     const handlers = createLocalHandlers({
       documentClient: clients.documentClient,
       tables: LOCAL_TABLES,
-      alerting: options.alerting ?? DEFAULT_ALERTING_CONFIG,
+      alerting,
       apiKey,
       logger,
     });
@@ -139,6 +148,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ),
       proxyRoute({
         method: 'POST',
+        path: '/v1/telegram',
+        // Telegram cannot send an API key: the handler checks its secret-token header.
+        apiKeyRequired: false,
+        handler: (event) => delivery.chatOps(event),
+        logger,
+      }),
+      proxyRoute({
+        method: 'POST',
         path: '/v1/alertmanager',
         // Alertmanager cannot send x-api-key; the handler checks its bearer token instead.
         apiKeyRequired: false,
@@ -148,6 +165,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ];
     const api = await startApiServer({ routes, apiKey, logger, port: options.port ?? 4800 });
     cleanups.push({ name: 'api', run: () => api.close() });
+    const delivery = await startAlertDelivery({
+      dataDir,
+      client: clients.documentClient,
+      tables: LOCAL_TABLES,
+      incidents: handlers.incidents,
+      telegramChatIds: [telegramChatId],
+      dashboardUrl: api.url,
+      logger,
+    });
+    const publisher = startRepeating(PUBLISH_INTERVAL_MS, async () => {
+      await delivery.publish().catch((error: unknown) => {
+        logger.error('alert publishing failed', { error: error as Error });
+      });
+    });
+    cleanups.push({
+      name: 'alert publisher',
+      run: async () => {
+        await publisher.stop();
+        await delivery.drain();
+      },
+    });
     const ticker = startRepeating(options.alertTickMs ?? 5_000, async () => {
       await handlers.alertTicker().catch((error: unknown) => {
         logger.error('alert tick failed', { error: error as Error });
@@ -186,6 +224,11 @@ function healthRoute(): Route {
     handle: async () => ({ status: 200, body: JSON.stringify({ status: 'ok' }) }),
   };
 }
+
+/** A made-up supergroup id: alerts for it go to the local Telegram outbox file. */
+const LOCAL_TELEGRAM_CHAT = '-1001000000000';
+/** How often the outbox is published (on AWS its DynamoDB stream triggers the publisher). */
+const PUBLISH_INTERVAL_MS = 250;
 
 /** Runs `task` every `intervalMs`, never two at once; `stop` waits for the one in progress. */
 function startRepeating(intervalMs: number, task: () => Promise<void>): { stop(): Promise<void> } {
