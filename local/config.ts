@@ -12,6 +12,7 @@ export const LOCAL_ENV = {
   dataDir: 'VIGIL_DATA_DIR',
   logLevel: 'VIGIL_LOG_LEVEL',
   hostAgent: 'VIGIL_HOST_AGENT',
+  telegramChat: 'VIGIL_TELEGRAM_CHAT',
 } as const;
 
 export const LOCAL_DEFAULTS = {
@@ -32,6 +33,8 @@ export interface LocalConfig {
   readonly logLevel: LogLevel;
   /** Run the agent on this host against the local API. */
   readonly hostAgent: boolean;
+  /** Telegram chat of the alerts and of ChatOps; the runtime's default when unset. */
+  readonly telegramChatId?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -63,6 +66,7 @@ export function readLocalConfig(env: Env = process.env, cwd = process.cwd()): Lo
     dataDir: path.resolve(cwd, env[LOCAL_ENV.dataDir] || LOCAL_DEFAULTS.dataDir),
     logLevel: logLevel as LogLevel,
     hostAgent: readSwitch(env, LOCAL_ENV.hostAgent, true),
+    ...(env[LOCAL_ENV.telegramChat] ? { telegramChatId: env[LOCAL_ENV.telegramChat] } : {}),
   };
 }
 

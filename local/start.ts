@@ -29,6 +29,7 @@ async function main(): Promise<void> {
       agent
         ? `  agent:    ${agent.identity.id} (this host, ${LOCAL_ENV.hostAgent}=off to leave it out)`
         : '  agent:    off',
+      `  alerts:   Telegram ${process.env.VIGIL_TELEGRAM_API ? `via ${process.env.VIGIL_TELEGRAM_API}` : `→ ${runtime.dataDir}/outbox/telegram.jsonl`}, email → ${process.env.VIGIL_SMTP_URL ?? `${runtime.dataDir}/outbox/*.eml`}`,
       '  Ctrl-C to stop',
       '',
     ].join('\n'),
