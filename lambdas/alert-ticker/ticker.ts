@@ -41,7 +41,10 @@ export function createAlertTicker(deps: AlertTickerDeps): () => Promise<TickSumm
       silentAgents: signals.filter((signal) => signal.status === 'firing').length,
       notifications: heartbeat.notifications.length + tick.notifications.length,
     };
-    deps.logger.info('alert tick', { ...summary });
+    // Quiet ticks are the norm: keep them out of the logs unless debugging.
+    if (summary.notifications > 0 || summary.silentAgents > 0)
+      deps.logger.info('alert tick', { ...summary });
+    else deps.logger.debug('alert tick', { ...summary });
     return summary;
   };
 }
