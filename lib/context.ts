@@ -1,10 +1,22 @@
 import type { IConstruct } from 'constructs';
+import { SEVERITIES, type Severity } from '../lambdas/incidents/types.js';
 import { METRIC_STORE_KINDS, type MetricStoreKind } from '../lambdas/shared/config.js';
+import { alertingConfigJson } from './alerting-config.js';
 
 /** The CDK context keys the app reads (`cdk.json` or `-c key=value`). */
 export const CONTEXT_KEYS = {
   metricsStore: 'metricsStore',
   alertEmails: 'alertEmails',
+  /** Lowest severity mailed to `alertEmails` (info, warning, critical); all if unset. */
+  alertEmailMinSeverity: 'alertEmailMinSeverity',
+  /** Telegram chat of the default receiver (numeric id, or `@channel`). */
+  telegramChatId: 'telegramChatId',
+  /** Comma-separated chat ids ChatOps accepts commands from; default: `telegramChatId`. */
+  telegramAllowedChats: 'telegramAllowedChats',
+  /** Base URL of the dashboard, for links in notifications. */
+  dashboardUrl: 'dashboardUrl',
+  /** Alerting configuration: a JSON object, or a path to a YAML/JSON file (see alerting-config.ts). */
+  alertingConfig: 'alertingConfig',
 } as const;
 
 export class ContextError extends Error {
@@ -17,6 +29,18 @@ export class ContextError extends Error {
 export interface VigilContext {
   readonly metricsStore: MetricStoreKind;
   readonly alertEmails: readonly string[];
+  readonly alerting: AlertingContext;
+}
+
+/** The alerting settings of the context, validated. */
+export interface AlertingContext {
+  readonly alertEmailMinSeverity?: Severity;
+  readonly telegramChatId?: string;
+  /** Defaults to `[telegramChatId]`, or none. */
+  readonly telegramAllowedChats: readonly string[];
+  readonly dashboardUrl?: string;
+  /** The validated alerting configuration as JSON; undefined = the handlers' defaults. */
+  readonly alertingConfigJson?: string;
 }
 
 /** Deliberately loose: SNS confirms each address by mail; this only catches typos like a missing @. */
@@ -32,7 +56,87 @@ export function readVigilContext(scope: IConstruct): VigilContext {
   return {
     metricsStore: parseMetricsStore(scope.node.tryGetContext(CONTEXT_KEYS.metricsStore)),
     alertEmails: parseAlertEmails(scope.node.tryGetContext(CONTEXT_KEYS.alertEmails)),
+    alerting: readAlertingContext(scope),
   };
+}
+
+/**
+ * @example
+ * npx cdk synth -c telegramChatId=-1001234567890 -c alertingConfig=config/alerting.yaml \
+ *   -c alertEmailMinSeverity=critical -c dashboardUrl=https://vigil.example.com
+ */
+export function readAlertingContext(scope: IConstruct): AlertingContext {
+  const context = (key: keyof typeof CONTEXT_KEYS): unknown =>
+    scope.node.tryGetContext(CONTEXT_KEYS[key]);
+  const telegramChatId = parseTelegramChatId(context('telegramChatId'));
+  const allowed = parseTelegramChats(context('telegramAllowedChats'));
+  return {
+    alertEmailMinSeverity: parseSeverity(context('alertEmailMinSeverity')),
+    telegramChatId,
+    // A public channel (@name) never sends commands: only a numeric chat id is a default.
+    telegramAllowedChats:
+      allowed ?? (telegramChatId && /^-?\d+$/.test(telegramChatId) ? [telegramChatId] : []),
+    dashboardUrl: parseDashboardUrl(context('dashboardUrl')),
+    alertingConfigJson: alertingConfigJson(context('alertingConfig'), { telegramChatId }),
+  };
+}
+
+/** A chat id (`-1001234567890`) or a public channel (`@vigil_alerts`). */
+const TELEGRAM_CHAT_PATTERN = /^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$/;
+
+function isUnset(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+export function parseSeverity(value: unknown): Severity | undefined {
+  if (isUnset(value)) return undefined;
+  if (typeof value === 'string' && (SEVERITIES as readonly string[]).includes(value)) {
+    return value as Severity;
+  }
+  throw new ContextError(
+    `context "${CONTEXT_KEYS.alertEmailMinSeverity}" must be one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(value)}`,
+  );
+}
+
+export function parseTelegramChatId(value: unknown): string | undefined {
+  if (isUnset(value)) return undefined;
+  const chat = String(value).trim();
+  if (!TELEGRAM_CHAT_PATTERN.test(chat)) {
+    throw new ContextError(
+      `context "${CONTEXT_KEYS.telegramChatId}" must be a Telegram chat id (e.g. -1001234567890) or @channel, got ${JSON.stringify(value)}`,
+    );
+  }
+  return chat;
+}
+
+/** undefined when unset (the caller picks the default). */
+export function parseTelegramChats(value: unknown): readonly string[] | undefined {
+  if (isUnset(value)) return undefined;
+  const list = Array.isArray(value) ? value : String(value).split(',');
+  const chats = list.map((chat) => String(chat).trim()).filter((chat) => chat !== '');
+  const invalid = chats.filter((chat) => !/^-?\d{1,20}$/.test(chat));
+  if (invalid.length > 0) {
+    throw new ContextError(
+      `context "${CONTEXT_KEYS.telegramAllowedChats}" holds invalid chat ids (numbers, comma-separated): ${invalid.join(', ')}`,
+    );
+  }
+  return [...new Set(chats)];
+}
+
+export function parseDashboardUrl(value: unknown): string | undefined {
+  if (isUnset(value)) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(String(value));
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['https:', 'http:'].includes(url.protocol)) {
+    throw new ContextError(
+      `context "${CONTEXT_KEYS.dashboardUrl}" must be an http(s) URL, got ${JSON.stringify(value)}`,
+    );
+  }
+  return String(value).replace(/\/+$/, '');
 }
 
 export function parseMetricsStore(value: unknown): MetricStoreKind {

@@ -1,22 +1,31 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type {
-  DlqDestinationConfig,
-  IEventSourceDlq,
-  IEventSourceMapping,
-} from 'aws-cdk-lib/aws-lambda';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { EncryptedQueueDestination } from './encrypted-queue-destination.js';
 import type { Storage } from './storage.js';
 import type { IngestStreams } from './streams.js';
 import { VigilFunction } from './vigil-function.js';
 
+/** Where detectors raise signals: the incident service's environment and access. */
+export interface SignalSink {
+  /** Table names, alerting configuration and Telegram settings (ENV names of config.ts). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Rule state and the incident service's table access. */
+  grantSignalWriter(grantee: IGrantable): void;
+}
+
 export interface DetectorsProps {
   readonly streams: IngestStreams;
   readonly storage: Storage;
+  /**
+   * Incidents raised by the metrics detector's rules.
+   * @default - no alerting access (the detector only stores points)
+   */
+  readonly signals?: SignalSink;
   /** Key of the on-failure queue and of the detectors' log groups. */
   readonly encryptionKey: IKey;
   /**
@@ -81,10 +90,15 @@ export class Detectors extends Construct {
     this.metricsDetector = new VigilFunction(this, 'MetricsDetector', {
       ...common,
       name: 'metrics-detector',
-      environment: { ...storage.metricsEnvironment(), ...storage.agentsEnvironment() },
+      environment: {
+        ...storage.metricsEnvironment(),
+        ...storage.agentsEnvironment(),
+        ...props.signals?.environment,
+      },
     });
     storage.grantMetricsWrite(this.metricsDetector);
     storage.grantAgentsWrite(this.metricsDetector);
+    props.signals?.grantSignalWriter(this.metricsDetector);
 
     this.logsDetector = new VigilFunction(this, 'LogsDetector', {
       ...common,
@@ -113,23 +127,5 @@ export class Detectors extends Construct {
         }),
       );
     }
-  }
-}
-
-/**
- * On-failure destination on a KMS-encrypted queue. Like `SqsDlq`, but grants only what sending to
- * an SSE-KMS queue takes (sqs:SendMessage; kms:GenerateDataKey and kms:Decrypt on its key)
- * instead of the key's full encrypt/decrypt set with wildcard actions.
- */
-class EncryptedQueueDestination implements IEventSourceDlq {
-  constructor(
-    private readonly queue: Queue,
-    private readonly key: IKey,
-  ) {}
-
-  public bind(_target: IEventSourceMapping, targetHandler: IGrantable): DlqDestinationConfig {
-    this.queue.grant(targetHandler, 'sqs:SendMessage');
-    this.key.grant(targetHandler, 'kms:GenerateDataKey', 'kms:Decrypt');
-    return { destination: this.queue.queueArn };
   }
 }

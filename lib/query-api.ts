@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { LambdaIntegration, type RequestValidator, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { acknowledgeApiKeyAuth } from './api-auth.js';
 import type { Storage } from './storage.js';
 import { VigilFunction } from './vigil-function.js';
 
@@ -42,7 +43,7 @@ export class QueryApi extends Construct {
 
     const integration = new LambdaIntegration(this.handler, { allowTestInvoke: false });
     for (const [path, params] of Object.entries(QUERY_ROUTES)) {
-      props.api.root.resourceForPath(path).addMethod('GET', integration, {
+      const method = props.api.root.resourceForPath(path).addMethod('GET', integration, {
         apiKeyRequired: true,
         requestValidator: props.requestValidator,
         requestParameters: Object.fromEntries(
@@ -52,6 +53,7 @@ export class QueryApi extends Construct {
           ]),
         ),
       });
+      acknowledgeApiKeyAuth(method);
     }
   }
 }

@@ -1,17 +1,13 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
 import { ENV, type MetricStoreKind } from '../lambdas/shared/config.js';
-import {
-  AGENTS_TABLE,
-  LOGS_TABLE,
-  METRICS_TABLE,
-  type TableSchema,
-} from '../lambdas/stores/table-schemas.js';
+import { AGENTS_TABLE, LOGS_TABLE, METRICS_TABLE } from '../lambdas/stores/table-schemas.js';
+import { grantOnTable, schemaTable } from './tables.js';
 
 /** Timestream retention: recent points in the memory store, history in the magnetic store. */
 export const TIMESTREAM_MEMORY_RETENTION_HOURS = 24;
@@ -74,22 +70,11 @@ export class Storage extends Construct {
     this.logsTtl = props.logsTtl ?? Duration.hours(72);
     this.metricsTtl = props.metricsTtl ?? Duration.days(30);
 
-    const table = (tableId: string, schema: TableSchema) =>
-      new Table(this, tableId, {
-        partitionKey: { name: schema.partitionKey, type: AttributeType.STRING },
-        sortKey: schema.sortKey ? { name: schema.sortKey, type: AttributeType.STRING } : undefined,
-        timeToLiveAttribute: schema.ttlAttribute,
-        billingMode: BillingMode.PAY_PER_REQUEST,
-        encryption: TableEncryption.AWS_MANAGED,
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-        removalPolicy,
-      });
-
-    this.logsTable = table('LogsTable', LOGS_TABLE);
-    this.agentsTable = table('AgentsTable', AGENTS_TABLE);
+    this.logsTable = schemaTable(this, 'LogsTable', LOGS_TABLE, { removalPolicy });
+    this.agentsTable = schemaTable(this, 'AgentsTable', AGENTS_TABLE, { removalPolicy });
 
     if (props.metricsStore === 'dynamodb') {
-      this.metricsTable = table('MetricsTable', METRICS_TABLE);
+      this.metricsTable = schemaTable(this, 'MetricsTable', METRICS_TABLE, { removalPolicy });
     } else {
       const database = new CfnDatabase(this, 'TimestreamDatabase', {
         kmsKeyId: props.encryptionKey.keyArn,
@@ -148,7 +133,7 @@ export class Storage extends Construct {
   /** Timestream WriteRecords, or DynamoDB BatchWriteItem on the metrics table. */
   public grantMetricsWrite(fn: IFunction): void {
     if (this.metricsTable) {
-      this.metricsTable.grant(fn, 'dynamodb:BatchWriteItem');
+      grantOnTable(this.metricsTable, fn, 'dynamodb:BatchWriteItem');
       return;
     }
     this.grantTimestream(fn, 'timestream:WriteRecords');
@@ -157,7 +142,7 @@ export class Storage extends Construct {
   /** Timestream Select, or DynamoDB Query on the metrics table. */
   public grantMetricsRead(fn: IFunction): void {
     if (this.metricsTable) {
-      this.metricsTable.grant(fn, 'dynamodb:Query');
+      grantOnTable(this.metricsTable, fn, 'dynamodb:Query');
       return;
     }
     this.grantTimestream(fn, 'timestream:Select');
@@ -165,17 +150,22 @@ export class Storage extends Construct {
 
   /** BatchWriteItem on the logs table. */
   public grantLogsWrite(grantee: IGrantable): void {
-    this.logsTable.grant(grantee, 'dynamodb:BatchWriteItem');
+    grantOnTable(this.logsTable, grantee, 'dynamodb:BatchWriteItem');
   }
 
   /** Query on the logs table. */
   public grantLogsRead(grantee: IGrantable): void {
-    this.logsTable.grant(grantee, 'dynamodb:Query');
+    grantOnTable(this.logsTable, grantee, 'dynamodb:Query');
   }
 
   /** UpdateItem on the agents table (a conditional "last seen" update). */
   public grantAgentsWrite(grantee: IGrantable): void {
-    this.agentsTable.grant(grantee, 'dynamodb:UpdateItem');
+    grantOnTable(this.agentsTable, grantee, 'dynamodb:UpdateItem');
+  }
+
+  /** Scan on the agents table (the heartbeat lists every agent once a minute). */
+  public grantAgentsList(grantee: IGrantable): void {
+    grantOnTable(this.agentsTable, grantee, 'dynamodb:Scan');
   }
 
   private requireTimestream(): TimestreamStore {

@@ -23,6 +23,11 @@ export interface VigilFunctionProps {
    * @default - CloudWatch Logs' own encryption
    */
   readonly logEncryptionKey?: IKey;
+  /**
+   * Concurrent executions reserved for (and capping) the function.
+   * @default - the account's unreserved pool, no cap
+   */
+  readonly reservedConcurrentExecutions?: number;
   /** @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
@@ -49,6 +54,7 @@ export class VigilFunction extends NodejsFunction {
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
       tracing: Tracing.ACTIVE,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       logGroup,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
@@ -83,7 +89,7 @@ export class VigilFunction extends NodejsFunction {
     validations.acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions (Resource must be *).',
+        'Only actions that support no resource-level permissions (Resource must be *): xray:PutTraceSegments and xray:PutTelemetryRecords of active tracing, and dynamodb:ListStreams, which a DynamoDB stream event source mapping needs.',
     });
     validations.acknowledge({
       id: 'AwsSolutions-L1',

@@ -4,12 +4,14 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { MetricStoreKind } from '../lambdas/shared/config.js';
 import { Alerting } from './alerting.js';
+import { AlertingState } from './alerting-state.js';
 import { parseAlertEmails, parseMetricsStore, readVigilContext } from './context.js';
 import { Detectors } from './detectors.js';
 import { IngestApi } from './ingest/ingest-api.js';
 import { QueryApi } from './query-api.js';
 import { Storage } from './storage.js';
 import { IngestStreams } from './streams.js';
+import { TELEGRAM_WEBHOOK_THROTTLE, WEBHOOK_ROUTES, WebhookApi } from './webhook-api.js';
 
 export interface VigilStackProps extends StackProps {
   /**
@@ -23,16 +25,17 @@ export interface VigilStackProps extends StackProps {
    */
   readonly alertEmails?: readonly string[];
   /**
-   * What happens to stored metrics, logs and agents when the stack is deleted.
+   * What happens to stored metrics, logs, agents and the alerting state when the stack is deleted.
    * @default RemovalPolicy.RETAIN
    */
   readonly dataRemovalPolicy?: RemovalPolicy;
 }
 
 /**
- * The ingest half of Vigil: API (API key, validation, direct Kinesis PutRecord) → Kinesis streams
- * → detectors → metric store, recent logs and agents; a query API for the dashboard; the alerts
- * topic.
+ * Vigil: API (API key, validation, direct Kinesis PutRecord) → Kinesis streams → detectors →
+ * metric store, recent logs and agents; a query API for the dashboard; the alerting half
+ * (incidents, outbox → alerts topic → email and Telegram, a ticker, Alertmanager and Telegram
+ * webhooks). Alerting settings come from the context (lib/context.ts).
  */
 export class VigilStack extends Stack {
   public readonly metricsStore: MetricStoreKind;
@@ -42,7 +45,9 @@ export class VigilStack extends Stack {
   public readonly detectors: Detectors;
   public readonly ingestApi: IngestApi;
   public readonly queryApi: QueryApi;
+  public readonly alertingState: AlertingState;
   public readonly alerting: Alerting;
+  public readonly webhookApi: WebhookApi;
 
   constructor(scope: Construct, id: string, props: VigilStackProps = {}) {
     super(scope, id, props);
@@ -69,19 +74,43 @@ export class VigilStack extends Stack {
       encryptionKey,
       removalPolicy: props.dataRemovalPolicy,
     });
+    this.alertingState = new AlertingState(this, 'AlertingState', {
+      removalPolicy: props.dataRemovalPolicy,
+    });
+    this.alerting = new Alerting(this, 'Alerting', {
+      encryptionKey,
+      storage: this.storage,
+      state: this.alertingState,
+      emails: alertEmails,
+      emailMinSeverity: context.alerting.alertEmailMinSeverity,
+      telegramChatId: context.alerting.telegramChatId,
+      telegramAllowedChats: context.alerting.telegramAllowedChats,
+      dashboardUrl: context.alerting.dashboardUrl,
+      alertingConfigJson: context.alerting.alertingConfigJson,
+    });
     this.detectors = new Detectors(this, 'Detectors', {
       streams: this.streams,
       storage: this.storage,
+      signals: this.alerting,
       encryptionKey,
     });
-    this.ingestApi = new IngestApi(this, 'IngestApi', { streams: this.streams, encryptionKey });
+    this.ingestApi = new IngestApi(this, 'IngestApi', {
+      streams: this.streams,
+      encryptionKey,
+      methodThrottling: { [`${WEBHOOK_ROUTES.telegram}/POST`]: TELEGRAM_WEBHOOK_THROTTLE },
+    });
     this.queryApi = new QueryApi(this, 'QueryApi', {
       api: this.ingestApi.api,
       requestValidator: this.ingestApi.requestValidator,
       storage: this.storage,
       encryptionKey,
     });
-    this.alerting = new Alerting(this, 'Alerting', { encryptionKey, emails: alertEmails });
+    this.webhookApi = new WebhookApi(this, 'WebhookApi', {
+      api: this.ingestApi.api,
+      alerting: this.alerting,
+      state: this.alertingState,
+      encryptionKey,
+    });
 
     this.addOutputs();
   }
@@ -144,5 +173,38 @@ export class VigilStack extends Stack {
       'Stream ranges the detectors gave up on',
     );
     output('AlertsTopicArn', this.alerting.topic.topicArn, 'SNS topic of incident transitions');
+    const state = this.alertingState;
+    output('IncidentsTableName', state.incidentsTable.tableName, 'DynamoDB table of incidents');
+    output('OutboxTableName', state.outboxTable.tableName, 'DynamoDB notification outbox');
+    output(
+      'PublisherFailureQueueUrl',
+      this.alerting.publisherFailureQueue.queueUrl,
+      'Outbox stream ranges the publisher gave up on',
+    );
+    output(
+      'NotificationDeadLetterQueueUrl',
+      this.alerting.notificationDeadLetterQueue.queueUrl,
+      'Telegram notifications that failed every delivery attempt',
+    );
+    output(
+      'TelegramSecretArn',
+      this.alerting.telegramSecret.secretArn,
+      'Telegram bot secret. After deploy: read webhookSecret (aws secretsmanager get-secret-value --secret-id <arn>), then store the token from BotFather keeping it: aws secretsmanager put-secret-value --secret-id <arn> --secret-string \'{"botToken":"<token>","webhookSecret":"<webhookSecret>"}\'',
+    );
+    output(
+      'TelegramWebhookUrl',
+      `${api.url}${WEBHOOK_ROUTES.telegram.slice(1)}`,
+      'Register with https://api.telegram.org/bot<token>/setWebhook?url=<this>&secret_token=<webhookSecret>',
+    );
+    output(
+      'AlertmanagerWebhookUrl',
+      `${api.url}${WEBHOOK_ROUTES.alertmanager.slice(1)}`,
+      'Alertmanager webhook_configs url (x-api-key header, plus Authorization: Bearer <token of AlertmanagerSecretArn>)',
+    );
+    output(
+      'AlertmanagerSecretArn',
+      this.webhookApi.alertmanagerSecret.secretArn,
+      'Secret {"token"} Alertmanager presents as bearer token',
+    );
   }
 }

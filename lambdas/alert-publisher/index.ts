@@ -15,7 +15,8 @@ const publish = createOutboxStreamPublisher({
     client: documentClient(),
     tableName: requireEnv(process.env, ENV.outboxTable),
   }),
-  dashboardUrl: requireEnv(process.env, ENV.dashboardUrl),
+  // Optional: without a dashboard, messages carry no links.
+  dashboardUrl: process.env[ENV.dashboardUrl] ?? '',
   logger,
   metrics,
 });

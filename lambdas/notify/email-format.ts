@@ -112,7 +112,8 @@ function incidentBlock(view: NotificationView, incident: NotifiedIncident): stri
     rows.push(['Silenced until', formatTime(incident.silencedUntil)]);
   }
   if (incident.runbook) rows.push(['Runbook', field(incident.runbook)]);
-  rows.push(['Incident', incidentUrl(view.dashboardUrl, incident.id)]);
+  const url = incidentUrl(view.dashboardUrl, incident.id);
+  if (url) rows.push(['Incident', url]);
   const width = Math.max(...rows.map(([name]) => name.length)) + 2;
   for (const [name, value] of rows) lines.push(`${`${name}:`.padEnd(width)}${value}`);
   return lines;
@@ -154,10 +155,13 @@ export function formatEmail(
     `Vigil, group ${field(view.groupKey)}. Acknowledge, silence or resolve from the dashboard or Telegram.`,
   );
   const [first] = sorted;
-  const short =
+  const link =
     sorted.length === 1 && first
-      ? `${subject} ${incidentUrl(view.dashboardUrl, first.id)}`
-      : `${subject} ${view.dashboardUrl}/incidents`;
+      ? incidentUrl(view.dashboardUrl, first.id)
+      : incidentUrl(view.dashboardUrl, '');
+  const short = link
+    ? `${subject} ${sorted.length === 1 ? link : link.replace(/\/$/, '')}`
+    : subject;
   return { subject, body: `${lines.join('\n')}\n`, short };
 }
 

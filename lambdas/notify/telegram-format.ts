@@ -169,7 +169,8 @@ function formatSingle(view: NotificationView, incident: NotifiedIncident): strin
       `<b>Runbook:</b> ${isWebUrl(runbook) ? link(runbook, runbook) : `<code>${escapeHtml(runbook)}</code>`}`,
     );
   }
-  lines.push(link(incidentUrl(view.dashboardUrl, incident.id), 'Open in Vigil'));
+  const url = incidentUrl(view.dashboardUrl, incident.id);
+  if (url) lines.push(link(url, 'Open in Vigil'));
   return lines.join('\n');
 }
 
@@ -187,7 +188,8 @@ function groupItemHtml(view: NotificationView, incident: NotifiedIncident, index
       ? `resolved after ${formatDuration(incident.at - incident.firstSeen)}`
       : `${formatDuration(view.now - incident.firstSeen)}, ${incident.count}×`,
   );
-  parts.push(link(incidentUrl(view.dashboardUrl, incident.id), 'open'));
+  const url = incidentUrl(view.dashboardUrl, incident.id);
+  if (url) parts.push(link(url, 'open'));
   return parts.join(' · ');
 }
 

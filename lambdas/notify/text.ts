@@ -163,6 +163,8 @@ export function isWebUrl(url: string): boolean {
 }
 
 /** The dashboard page of one incident. */
-export function incidentUrl(dashboardUrl: string, id: string): string {
+export function incidentUrl(dashboardUrl: string, id: string): string | undefined {
+  // No dashboard configured: messages carry no link rather than a broken one.
+  if (!isWebUrl(dashboardUrl)) return undefined;
   return `${dashboardUrl.replace(/\/+$/, '')}/incidents/${encodeURIComponent(id)}`;
 }

@@ -21,7 +21,8 @@ const notify = createTelegramNotifier({
       requireEnv(process.env, ENV.telegramSecretArn),
     ),
   ),
-  dashboardUrl: requireEnv(process.env, ENV.dashboardUrl),
+  // Optional: without a dashboard, messages carry no links.
+  dashboardUrl: process.env[ENV.dashboardUrl] ?? '',
   logger,
   metrics,
 });

@@ -27,6 +27,7 @@ import {
   type IngestKind,
   toApiGatewaySchema,
 } from '../../lambdas/shared/contracts.js';
+import { acknowledgeApiKeyAuth } from '../api-auth.js';
 import type { IngestStreams } from '../streams.js';
 import { GATEWAY_ERROR_RESPONSES, gatewayResponseTemplate } from './gateway-responses.js';
 import {
@@ -66,6 +67,12 @@ export interface IngestApiProps {
   readonly minCompressionSize?: Size;
   /** @default RetentionDays.THREE_MONTHS */
   readonly accessLogRetention?: RetentionDays;
+  /**
+   * Stage throttling per method, keyed `<resource path>/<HTTP method>` (e.g. `/v1/telegram/POST`),
+   * for methods no usage plan covers because they take no API key.
+   * @default - none
+   */
+  readonly methodThrottling?: Readonly<Record<string, ThrottleSettings>>;
 }
 
 export interface AgentApiKey {
@@ -120,6 +127,12 @@ export class IngestApi extends Construct {
         dataTraceEnabled: false,
         accessLogDestination: new LogGroupLogDestination(this.accessLogGroup),
         accessLogFormat: accessLogFormat(),
+        methodOptions: Object.fromEntries(
+          Object.entries(props.methodThrottling ?? {}).map(([key, throttle]) => [
+            key,
+            { throttlingRateLimit: throttle.rateLimit, throttlingBurstLimit: throttle.burstLimit },
+          ]),
+        ),
       },
     });
 
@@ -163,17 +176,7 @@ export class IngestApi extends Construct {
     validations.acknowledge({
       id: 'AwsSolutions-APIG3',
       reason:
-        'No WAF web ACL by default (from ~$6/month): every route needs an API key and the usage plan throttles each key; attach a web ACL to the stage if the API is exposed beyond known hosts.',
-    });
-    validations.acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'Callers are headless host agents authenticated by per-agent API keys (apiKeyRequired on every method) with usage-plan throttling and quota, by design.',
-    });
-    validations.acknowledge({
-      id: 'AwsSolutions-COG4',
-      reason:
-        'No Cognito users: the callers are host agents with per-agent API keys, not people signing in.',
+        'No WAF web ACL by default (from ~$6/month): every route needs an API key and the usage plan throttles each key, except the Telegram webhook, which checks a secret token and is throttled per method on the stage; attach a web ACL to the stage if the API is exposed beyond known hosts.',
     });
     validations.acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
@@ -230,12 +233,13 @@ export class IngestApi extends Construct {
       },
     });
 
-    this.api.root.resourceForPath(route.path).addMethod('POST', integration, {
+    const method = this.api.root.resourceForPath(route.path).addMethod('POST', integration, {
       apiKeyRequired: true,
       requestValidator: this.requestValidator,
       requestModels: { [JSON_TYPE]: model },
       methodResponses: ['200', '400', '413', '429', '502'].map((statusCode) => ({ statusCode })),
     });
+    acknowledgeApiKeyAuth(method);
   }
 }
 

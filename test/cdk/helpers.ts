@@ -17,7 +17,13 @@ export interface SynthesizedVigil {
   readonly template: Template;
 }
 
-/** Synthesizing bundles the three Lambdas with esbuild: call once per variant (`beforeAll`). */
+/**
+ * Time a `beforeAll` that synthesizes may take: each synth bundles every Lambda with esbuild, and
+ * the test files run in parallel (vitest's 10 s hook default is too short under that load).
+ */
+export const SYNTH_TIMEOUT_MS = 120_000;
+
+/** Synthesizing bundles every Lambda with esbuild: call once per variant (`beforeAll`). */
 export function synthVigil(context: Record<string, unknown> = {}): SynthesizedVigil {
   const app = new App({ context: { ...CDK_JSON_CONTEXT, ...context } });
   const stack = new VigilStack(app, 'VigilStack');

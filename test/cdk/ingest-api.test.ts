@@ -14,6 +14,7 @@ import {
   flatten,
   logicalIdOf,
   roleLogicalIdOf,
+  SYNTH_TIMEOUT_MS,
   type SynthesizedVigil,
   statementsOfRole,
   synthVigil,
@@ -28,7 +29,7 @@ describe('VigilStack: ingest API', () => {
   beforeAll(() => {
     vigil = synthVigil();
     methods = Object.values(vigil.template.findResources('AWS::ApiGateway::Method'));
-  });
+  }, SYNTH_TIMEOUT_MS);
 
   /** The POST method whose integration puts into the stream of `kind`. */
   function ingestMethod(kind: 'metrics' | 'logs'): Resource {
@@ -152,10 +153,23 @@ describe('VigilStack: ingest API', () => {
     });
   });
 
-  it('requires an API key on every method', () => {
+  it('requires an API key on every method but the two webhooks, which check their own secrets', () => {
+    // Prepare
+    const webhooks = [vigil.stack.webhookApi.chatops, vigil.stack.webhookApi.alertmanager].map(
+      logicalIdOf,
+    );
+
+    // Act
+    const withoutKey = methods.filter((method) => method.Properties.ApiKeyRequired !== true);
+
     // Assess
-    expect(methods).toHaveLength(4);
-    for (const method of methods) expect(method.Properties.ApiKeyRequired).toBe(true);
+    expect(methods).toHaveLength(6);
+    expect(withoutKey).toHaveLength(2);
+    for (const method of withoutKey) {
+      expect(webhooks.some((id) => flatten(method.Properties.Integration.Uri).includes(id))).toBe(
+        true,
+      );
+    }
     vigil.template.hasResourceProperties('AWS::ApiGateway::RestApi', {
       ApiKeySourceType: 'HEADER',
       MinimumCompressionSize: 1024,
@@ -244,13 +258,14 @@ describe('VigilStack: ingest API', () => {
     expect(stages[0]?.Properties).toMatchObject({
       TracingEnabled: true,
       AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
-      MethodSettings: [
+      MethodSettings: expect.arrayContaining([
         expect.objectContaining({
+          ResourcePath: '/*',
           LoggingLevel: 'ERROR',
           DataTraceEnabled: false,
           MetricsEnabled: true,
         }),
-      ],
+      ]),
     });
     expect(format).toMatchObject({
       requestId: '$context.requestId',

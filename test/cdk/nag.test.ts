@@ -3,7 +3,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type SynthesizedVigil, synthVigil } from './helpers.js';
+import { SYNTH_TIMEOUT_MS, type SynthesizedVigil, synthVigil } from './helpers.js';
 
 /**
  * cdk-nag 3 is a policy-validation plugin: its findings go to the validation report, not to
@@ -24,9 +24,14 @@ describe('VigilStack: cdk-nag AwsSolutions', () => {
   beforeAll(() => {
     variants = {
       timestream: synthVigil({ metricsStore: 'timestream', alertEmails: 'ops@example.com' }),
-      dynamodb: synthVigil({ metricsStore: 'dynamodb' }),
+      dynamodb: synthVigil({
+        metricsStore: 'dynamodb',
+        alertEmails: 'ops@example.com',
+        alertEmailMinSeverity: 'critical',
+        telegramChatId: '-1001234567890',
+      }),
     };
-  });
+  }, SYNTH_TIMEOUT_MS);
 
   it.each(['timestream', 'dynamodb'] as const)(
     '%s: has no unacknowledged AwsSolutions errors or warnings',
