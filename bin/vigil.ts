@@ -9,7 +9,8 @@ import { VigilStack } from '../lib/vigil-stack.js';
 
 const app = new App();
 new VigilStack(app, 'VigilStack', {
-  description: 'Vigil: serverless AIOps pipeline (ingest API, streams, detectors, stores, alerting)',
+  description:
+    'Vigil: serverless AIOps pipeline (ingest API, streams, detectors, stores, alerting)',
 });
 // cdk-nag 3 is a policy-validation plugin: unacknowledged findings fail the synth.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -95,7 +95,7 @@ describe('Function: metrics detector with threshold rules', () => {
   it('fails the record when the rule state changed underneath, so it is evaluated again', async () => {
     const { detect, ruleState } = setup();
     const save = ruleState.save.bind(ruleState);
-    ruleState.save = async (agentId, state, expected) => {
+    ruleState.save = async (agentId) => {
       ruleState.save = save;
       throw new RuleStateConflictError(agentId);
     };
