@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { safeEqual } from '../chatops/secret.js';
 import type { IncidentService } from '../incidents/service.js';
-import { type ApiErrorStatus, apiErrorBody } from '../shared/api-errors.js';
+import { errorResult, jsonResult } from '../shared/api-errors.js';
 import { WebhookPayloadError, webhookToSignals } from './webhook.js';
 
 export interface AlertmanagerHandlerDeps {
@@ -18,14 +18,6 @@ export interface AlertmanagerHandlerDeps {
   readonly now?: () => number;
 }
 
-const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
-  statusCode,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(body),
-});
-const error = (status: ApiErrorStatus, message: string) =>
-  json(status, apiErrorBody(status, message));
-
 export function createAlertmanagerHandler(
   deps: AlertmanagerHandlerDeps,
 ): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
@@ -35,10 +27,10 @@ export function createAlertmanagerHandler(
       ([name]) => name.toLowerCase() === 'authorization',
     )?.[1];
     const presented = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim();
-    if (!presented) return error(403, 'an Authorization: Bearer <token> header is required');
+    if (!presented) return errorResult(403, 'an Authorization: Bearer <token> header is required');
     const tokens = await deps.bearerTokens();
     if (!tokens.some((token) => safeEqual(presented, token)))
-      return error(403, 'the bearer token is not valid');
+      return errorResult(403, 'the bearer token is not valid');
     const text = event.isBase64Encoded
       ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
       : (event.body ?? '');
@@ -46,18 +38,18 @@ export function createAlertmanagerHandler(
     try {
       body = JSON.parse(text);
     } catch (cause) {
-      return error(400, `body is not valid JSON: ${(cause as Error).message}`);
+      return errorResult(400, `body is not valid JSON: ${(cause as Error).message}`);
     }
     const at = now();
     let signals: ReturnType<typeof webhookToSignals>;
     try {
       signals = webhookToSignals(body, at);
     } catch (cause) {
-      if (cause instanceof WebhookPayloadError) return error(400, cause.message);
+      if (cause instanceof WebhookPayloadError) return errorResult(400, cause.message);
       throw cause;
     }
     // A failure here answers 5xx: Alertmanager retries the webhook, and the service is idempotent.
     const result = await deps.service.processSignals(signals, at);
-    return json(200, { accepted: signals.length, transitions: result.transitions.length });
+    return jsonResult(200, { accepted: signals.length, transitions: result.transitions.length });
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
-import { type ApiErrorStatus, apiErrorBody } from '../shared/api-errors.js';
+import { errorResult, jsonResult } from '../shared/api-errors.js';
 import { AgentSchema, MetricPointSchema } from '../shared/contracts.js';
 import { describeIssues } from '../shared/validation.js';
 import type { LogStore, MetricReader } from '../stores/types.js';
@@ -35,14 +35,6 @@ const LogsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1_000).default(200),
 });
 
-const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
-  statusCode,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(body),
-});
-const error = (status: ApiErrorStatus, message: string) =>
-  json(status, apiErrorBody(status, message));
-
 export function createQueryHandler(
   deps: QueryDeps,
 ): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
@@ -54,23 +46,24 @@ export function createQueryHandler(
     event: APIGatewayProxyEvent,
   ) {
     const result = schema.safeParse(event.queryStringParameters ?? {});
-    if (!result.success) return { failure: error(400, describeIssues(result.error).join('; ')) };
+    if (!result.success)
+      return { failure: errorResult(400, describeIssues(result.error).join('; ')) };
     const to = result.data.to ?? now();
     const from = result.data.from ?? to - DEFAULT_RANGE_MS;
-    if (from > to) return { failure: error(400, 'from: must not be after to') };
+    if (from > to) return { failure: errorResult(400, 'from: must not be after to') };
     return { params: { ...result.data, from, to } };
   }
 
   return async (event) => {
     if (event.httpMethod !== 'GET')
-      return error(404, `no route for ${event.httpMethod} ${event.path}`);
+      return errorResult(404, `no route for ${event.httpMethod} ${event.path}`);
     const route = event.resource ?? event.path;
 
     if (route === QUERY_ROUTES.metrics) {
       const { params, failure } = parse(MetricsQuerySchema, event);
       if (failure) return failure;
       const points = await deps.metricStore.query({ ...params, agentId: params.agent });
-      return json(200, {
+      return jsonResult(200, {
         agent: params.agent,
         name: params.name,
         from: params.from,
@@ -83,9 +76,9 @@ export function createQueryHandler(
       const { params, failure } = parse(LogsQuerySchema, event);
       if (failure) return failure;
       const lines = await deps.logStore.query({ ...params, agentId: params.agent });
-      return json(200, { agent: params.agent, from: params.from, to: params.to, lines });
+      return jsonResult(200, { agent: params.agent, from: params.from, to: params.to, lines });
     }
 
-    return error(404, `no route for GET ${event.path}`);
+    return errorResult(404, `no route for GET ${event.path}`);
   };
 }

@@ -24,3 +24,20 @@ export interface ApiErrorBody {
 export function apiErrorBody(status: ApiErrorStatus, message: string): ApiErrorBody {
   return { error: API_ERROR_CODES[status], message };
 }
+
+/** A JSON answer of a Lambda proxy integration. */
+export function jsonResult(
+  statusCode: number,
+  body: unknown,
+): { statusCode: number; headers: Record<string, string>; body: string } {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  };
+}
+
+/** An error answer of a Lambda proxy integration, in the API's error shape. */
+export function errorResult(status: ApiErrorStatus, message: string) {
+  return jsonResult(status, apiErrorBody(status, message));
+}
