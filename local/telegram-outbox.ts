@@ -3,7 +3,7 @@
  * JSON body, never the token) is appended to `<dataDir>/outbox/telegram.jsonl` and answered as
  * Telegram would, so the notifier and ChatOps run unchanged. With `VIGIL_TELEGRAM_API` set (the
  * real API, or a test server), calls go there with the real `fetch` and the bot token from
- * `VIGIL_TELEGRAM_BOT_TOKEN`.
+ * `VIGIL_TELEGRAM_TOKEN`.
  */
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import { ConfigError } from '../lambdas/shared/config.js';
 
 export const TELEGRAM_LOCAL_ENV = {
   api: 'VIGIL_TELEGRAM_API',
-  botToken: 'VIGIL_TELEGRAM_BOT_TOKEN',
+  botToken: 'VIGIL_TELEGRAM_TOKEN',
 } as const;
 
 /** A token of the right shape for the outbox (TelegramClient checks the shape). */
@@ -95,7 +95,7 @@ export function telegramOutboxFetch(file: string, now: () => number = Date.now):
 
 /**
  * The Telegram transport of the local runtime, from `VIGIL_TELEGRAM_API` and
- * `VIGIL_TELEGRAM_BOT_TOKEN`.
+ * `VIGIL_TELEGRAM_TOKEN`.
  *
  * @throws {ConfigError} when the API is set without a token, or is not an http(s) URL.
  */

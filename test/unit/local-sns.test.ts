@@ -198,14 +198,14 @@ describe('Function: localTelegram', () => {
     expect(
       localTelegram(dataDir, {
         VIGIL_TELEGRAM_API: 'http://127.0.0.1:9',
-        VIGIL_TELEGRAM_BOT_TOKEN: '1:a',
+        VIGIL_TELEGRAM_TOKEN: '1:a',
       }),
     ).toMatchObject({
       baseUrl: 'http://127.0.0.1:9',
       token: '1:a',
     });
     expect(() => localTelegram(dataDir, { VIGIL_TELEGRAM_API: 'http://127.0.0.1:9' })).toThrow(
-      /VIGIL_TELEGRAM_BOT_TOKEN/,
+      /VIGIL_TELEGRAM_TOKEN/,
     );
   });
 });
