@@ -352,8 +352,8 @@ describe('Class: IncidentService', () => {
     it('gives up after the configured attempts when it keeps losing', async () => {
       // Prepare
       const config = parseAlertingConfig({ maxConflictRetries: 2 });
-      const stubborn = newService(config);
-      await stubborn.processSignals([signalFactory()], T0);
+      const contended = newService(config);
+      await contended.processSignals([signalFactory()], T0);
       let bump = 0;
       const race = async () => {
         const current = incidents.heads.get(fpOf(signalFactory())) as StoredIncident;
@@ -364,7 +364,7 @@ describe('Class: IncidentService', () => {
 
       // Act & Assess
       await expect(
-        stubborn.processSignals([signalFactory({ ts: T0 + MINUTE })], T0 + MINUTE),
+        contended.processSignals([signalFactory({ ts: T0 + MINUTE })], T0 + MINUTE),
       ).rejects.toBeInstanceOf(VersionConflictError);
     });
 
