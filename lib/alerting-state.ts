@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/config.js';
 import {
   ALERT_GROUPS_TABLE,
+  CONFIG_TABLE,
   DEDUP_TABLE,
   INCIDENTS_TABLE,
   OUTBOX_TABLE,
@@ -40,6 +41,8 @@ export class AlertingState extends Construct {
   public readonly silencesTable: Table;
   public readonly outboxTable: Table;
   public readonly dedupTable: Table;
+  /** Deployment configuration: the threshold rules item (see `lib/rules-config.ts`). */
+  public readonly configTable: Table;
 
   constructor(scope: Construct, id: string, props: AlertingStateProps = {}) {
     super(scope, id);
@@ -50,6 +53,7 @@ export class AlertingState extends Construct {
     this.silencesTable = schemaTable(this, 'SilencesTable', SILENCES_TABLE, options);
     this.outboxTable = schemaTable(this, 'OutboxTable', OUTBOX_TABLE, options);
     this.dedupTable = schemaTable(this, 'DedupTable', DEDUP_TABLE, options);
+    this.configTable = schemaTable(this, 'ConfigTable', CONFIG_TABLE, options);
   }
 
   /** The table names, under the environment names of `lambdas/shared/config.ts`. */
@@ -62,6 +66,16 @@ export class AlertingState extends Construct {
       [ENV.outboxTable]: this.outboxTable.tableName,
       [ENV.dedupTable]: this.dedupTable.tableName,
     };
+  }
+
+  /** The config table's name, for the readers of the rules (the metrics detector). */
+  public rulesEnvironment(): Record<string, string> {
+    return { [ENV.configTable]: this.configTable.tableName };
+  }
+
+  /** GetItem on the config table: the rules item, read by the metrics detector's cache. */
+  public grantRulesRead(grantee: IGrantable): void {
+    grantOnTable(this.configTable, grantee, 'dynamodb:GetItem');
   }
 
   /** GetItem and PutItem on the rule-state table (one versioned item per agent). */

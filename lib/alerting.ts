@@ -258,8 +258,17 @@ export class Alerting extends Construct implements SignalSink {
     this.state.grantIncidentService(grantee);
   }
 
-  /** What a detector raising signals needs: its rule state and the incident service. */
+  /** The config table holding the rules a detector evaluates. */
+  public get rulesEnvironment(): Readonly<Record<string, string>> {
+    return this.state.rulesEnvironment();
+  }
+
+  /**
+   * What a detector raising signals needs: the rules (GetItem on the config table), its rule
+   * state and the incident service.
+   */
   public grantSignalWriter(grantee: IGrantable): void {
+    this.state.grantRulesRead(grantee);
     this.state.grantRuleState(grantee);
     this.state.grantIncidentService(grantee);
   }

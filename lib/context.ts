@@ -1,7 +1,9 @@
 import type { IConstruct } from 'constructs';
 import { SEVERITIES, type Severity } from '../lambdas/incidents/types.js';
+import type { RuleDefinition } from '../lambdas/rules/schema.js';
 import { METRIC_STORE_KINDS, type MetricStoreKind } from '../lambdas/shared/config.js';
 import { alertingConfigJson } from './alerting-config.js';
+import { ruleDefinitionsFromContext } from './rules-config.js';
 
 /** The CDK context keys the app reads (`cdk.json` or `-c key=value`). */
 export const CONTEXT_KEYS = {
@@ -17,6 +19,8 @@ export const CONTEXT_KEYS = {
   dashboardUrl: 'dashboardUrl',
   /** Alerting configuration: a JSON object, or a path to a YAML/JSON file (see alerting-config.ts). */
   alertingConfig: 'alertingConfig',
+  /** Threshold rules: a rules configuration as JSON, or a path to a YAML/JSON file (rules-config.ts). */
+  rules: 'rules',
 } as const;
 
 export class ContextError extends Error {
@@ -30,6 +34,8 @@ export interface VigilContext {
   readonly metricsStore: MetricStoreKind;
   readonly alertEmails: readonly string[];
   readonly alerting: AlertingContext;
+  /** The resolved threshold rule definitions (the defaults when `rules` is unset). */
+  readonly ruleDefinitions: readonly RuleDefinition[];
 }
 
 /** The alerting settings of the context, validated. */
@@ -57,6 +63,7 @@ export function readVigilContext(scope: IConstruct): VigilContext {
     metricsStore: parseMetricsStore(scope.node.tryGetContext(CONTEXT_KEYS.metricsStore)),
     alertEmails: parseAlertEmails(scope.node.tryGetContext(CONTEXT_KEYS.alertEmails)),
     alerting: readAlertingContext(scope),
+    ruleDefinitions: ruleDefinitionsFromContext(scope.node.tryGetContext(CONTEXT_KEYS.rules)),
   };
 }
 

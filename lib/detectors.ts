@@ -14,7 +14,9 @@ import { VigilFunction } from './vigil-function.js';
 export interface SignalSink {
   /** Table names, alerting configuration and Telegram settings (ENV names of config.ts). */
   readonly environment: Readonly<Record<string, string>>;
-  /** Rule state and the incident service's table access. */
+  /** Where the rules are (the config table's name). */
+  readonly rulesEnvironment: Readonly<Record<string, string>>;
+  /** Rules, rule state and the incident service's table access. */
   grantSignalWriter(grantee: IGrantable): void;
 }
 
@@ -94,6 +96,7 @@ export class Detectors extends Construct {
         ...storage.metricsEnvironment(),
         ...storage.agentsEnvironment(),
         ...props.signals?.environment,
+        ...props.signals?.rulesEnvironment,
       },
     });
     storage.grantMetricsWrite(this.metricsDetector);

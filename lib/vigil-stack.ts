@@ -9,6 +9,7 @@ import { parseAlertEmails, parseMetricsStore, readVigilContext } from './context
 import { Detectors } from './detectors.js';
 import { IngestApi } from './ingest/ingest-api.js';
 import { QueryApi } from './query-api.js';
+import { RulesConfig } from './rules-config.js';
 import { Storage } from './storage.js';
 import { IngestStreams } from './streams.js';
 import { TELEGRAM_WEBHOOK_THROTTLE, WEBHOOK_ROUTES, WebhookApi } from './webhook-api.js';
@@ -47,6 +48,7 @@ export class VigilStack extends Stack {
   public readonly queryApi: QueryApi;
   public readonly alertingState: AlertingState;
   public readonly alerting: Alerting;
+  public readonly rulesConfig: RulesConfig;
   public readonly webhookApi: WebhookApi;
 
   constructor(scope: Construct, id: string, props: VigilStackProps = {}) {
@@ -76,6 +78,10 @@ export class VigilStack extends Stack {
     });
     this.alertingState = new AlertingState(this, 'AlertingState', {
       removalPolicy: props.dataRemovalPolicy,
+    });
+    this.rulesConfig = new RulesConfig(this, 'RulesConfig', {
+      table: this.alertingState.configTable,
+      definitions: context.ruleDefinitions,
     });
     this.alerting = new Alerting(this, 'Alerting', {
       encryptionKey,

@@ -4,6 +4,9 @@
  */
 import path from 'node:path';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
+import { RulesFileError, resolveRulesFile } from '../lambdas/rules/config-file.js';
+import { RuleValidationError } from '../lambdas/rules/errors.js';
+import type { RuleDefinition } from '../lambdas/rules/schema.js';
 import { ConfigError } from '../lambdas/shared/config.js';
 
 export const LOCAL_ENV = {
@@ -13,6 +16,8 @@ export const LOCAL_ENV = {
   logLevel: 'VIGIL_LOG_LEVEL',
   hostAgent: 'VIGIL_HOST_AGENT',
   telegramChat: 'VIGIL_TELEGRAM_CHAT',
+  /** A rules configuration file (YAML/JSON, as the CDK context `rules`). */
+  rulesFile: 'VIGIL_RULES_FILE',
 } as const;
 
 export const LOCAL_DEFAULTS = {
@@ -35,6 +40,8 @@ export interface LocalConfig {
   readonly hostAgent: boolean;
   /** Telegram chat of the alerts and of ChatOps; the runtime's default when unset. */
   readonly telegramChatId?: string;
+  /** The resolved rules of `VIGIL_RULES_FILE`; the runtime's default rules when unset. */
+  readonly ruleDefinitions?: readonly RuleDefinition[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -60,6 +67,7 @@ export function readLocalConfig(env: Env = process.env, cwd = process.cwd()): Lo
       `environment variable ${LOCAL_ENV.logLevel} must be one of ${LOG_LEVELS.join(', ')}, got "${env[LOCAL_ENV.logLevel]}"`,
     );
   }
+  const rulesFile = env[LOCAL_ENV.rulesFile];
   return {
     port,
     apiKey,
@@ -67,7 +75,17 @@ export function readLocalConfig(env: Env = process.env, cwd = process.cwd()): Lo
     logLevel: logLevel as LogLevel,
     hostAgent: readSwitch(env, LOCAL_ENV.hostAgent, true),
     ...(env[LOCAL_ENV.telegramChat] ? { telegramChatId: env[LOCAL_ENV.telegramChat] } : {}),
+    ...(rulesFile ? { ruleDefinitions: readRules(path.resolve(cwd, rulesFile)) } : {}),
   };
+}
+
+function readRules(file: string): RuleDefinition[] {
+  try {
+    return resolveRulesFile(file);
+  } catch (error) {
+    if (!(error instanceof RulesFileError || error instanceof RuleValidationError)) throw error;
+    throw new ConfigError(`environment variable ${LOCAL_ENV.rulesFile}: ${error.message}`);
+  }
 }
 
 function readSwitch(env: Env, key: string, fallback: boolean): boolean {

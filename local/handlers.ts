@@ -12,8 +12,9 @@ import type { IncidentService } from '../lambdas/incidents/service.js';
 import { createLogsDetector } from '../lambdas/logs-detector/detector.js';
 import { createMetricsDetector } from '../lambdas/metrics-detector/detector.js';
 import { createQueryHandler } from '../lambdas/query/query.js';
-import { DEFAULT_RULES } from '../lambdas/rules/defaults.js';
+import { cachedRules } from '../lambdas/rules/cached-rules.js';
 import { DynamoDbAgentRegistry } from '../lambdas/stores/dynamodb-agent-registry.js';
+import { DynamoDbConfigStore } from '../lambdas/stores/dynamodb-config-store.js';
 import { DynamoDbLogStore } from '../lambdas/stores/dynamodb-log-store.js';
 import { DynamoDbMetricStore } from '../lambdas/stores/dynamodb-metric-store.js';
 import { DynamoDbRuleStateStore } from '../lambdas/stores/dynamodb-rule-state-store.js';
@@ -37,6 +38,8 @@ export interface LocalHandlerDeps {
   /** The API key, which Alertmanager presents as a bearer token. */
   readonly apiKey: string;
   readonly logger: Logger;
+  /** How long the metrics detector caches the rules item. @default 60_000 */
+  readonly rulesTtlMs?: number;
 }
 
 export function createLocalHandlers(deps: LocalHandlerDeps): LocalHandlers {
@@ -47,13 +50,19 @@ export function createLocalHandlers(deps: LocalHandlerDeps): LocalHandlers {
   const agents = new DynamoDbAgentRegistry({ client, tableName: tables.agents });
   const incidents = dynamoDbIncidentService(client, tables, deps.alerting);
   const handlerLogger = (name: string) => deps.logger.createChild({ serviceName: name }) as Logger;
+  const detectorLogger = handlerLogger('metrics-detector');
   return {
     metricsDetector: createMetricsDetector({
       metricStore,
       agents,
-      logger: handlerLogger('metrics-detector'),
+      logger: detectorLogger,
       thresholdRules: {
-        rules: DEFAULT_RULES,
+        // The rules the runtime wrote to the local config table at start, as on AWS.
+        rules: cachedRules({
+          source: new DynamoDbConfigStore({ client, tableName: tables.config }),
+          logger: detectorLogger,
+          ttlMs: deps.rulesTtlMs,
+        }),
         ruleState: new DynamoDbRuleStateStore({ client, tableName: tables.ruleState }),
         signals: incidents,
       },

@@ -18,6 +18,7 @@ import type { IngestKind } from '../lambdas/shared/contracts.js';
 import {
   AGENTS_TABLE,
   ALERT_GROUPS_TABLE,
+  CONFIG_TABLE,
   createTableInput,
   DEDUP_TABLE,
   INCIDENTS_TABLE,
@@ -46,6 +47,7 @@ export interface TableNames {
   readonly silences: string;
   readonly outbox: string;
   readonly dedup: string;
+  readonly config: string;
 }
 
 /** Local table names: the logical name with a prefix, as the schemas document. */
@@ -63,6 +65,7 @@ export const LOCAL_TABLES: TableNames = {
   silences: localTableName(SILENCES_TABLE),
   outbox: localTableName(OUTBOX_TABLE),
   dedup: localTableName(DEDUP_TABLE),
+  config: localTableName(CONFIG_TABLE),
 };
 
 const POLL_MS = 25;

@@ -10,7 +10,10 @@ import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { type AlertingConfig, parseAlertingConfig } from '../lambdas/incidents/config.js';
 import type { IncidentService } from '../lambdas/incidents/service.js';
 import { QUERY_ROUTES } from '../lambdas/query/query.js';
+import { resolveRuleDefinitions } from '../lambdas/rules/config.js';
+import type { RuleDefinition } from '../lambdas/rules/schema.js';
 import type { IngestKind } from '../lambdas/shared/contracts.js';
+import { DynamoDbConfigStore } from '../lambdas/stores/dynamodb-config-store.js';
 import { startAlertDelivery } from './alert-delivery.js';
 import { resolveApiKey } from './api-key.js';
 import { type Route, startApiServer } from './api-server.js';
@@ -56,6 +59,11 @@ export interface LocalRuntimeOptions {
    * @default 5000
    */
   readonly alertTickMs?: number;
+  /**
+   * The threshold rules, written to the local config table at start (as a deploy does on AWS).
+   * @default the default rules
+   */
+  readonly ruleDefinitions?: readonly RuleDefinition[];
 }
 
 export interface LocalRuntime {
@@ -111,6 +119,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ensureStreams(clients.kinesis, Object.values(LOCAL_STREAMS)),
       ensureTables(clients.dynamoDb),
     ]);
+
+    // Written on every start: a removed VIGIL_RULES_FILE brings the defaults back.
+    const rulesItem = await new DynamoDbConfigStore({
+      client: clients.documentClient,
+      tableName: LOCAL_TABLES.config,
+    }).putRules(options.ruleDefinitions ?? resolveRuleDefinitions({}));
+    logger.info('threshold rules written to the config table', {
+      version: rulesItem.version,
+      custom: options.ruleDefinitions !== undefined,
+    });
 
     const telegramChatId = options.telegramChatId ?? LOCAL_TELEGRAM_CHAT;
     const alerting = options.alerting ?? parseAlertingConfig({}, { telegramChatId });

@@ -1,6 +1,7 @@
 /**
  * `npm start`: runs Vigil's ingest pipeline locally until Ctrl-C / SIGTERM. Configuration comes
- * from `VIGIL_PORT`, `VIGIL_API_KEY`, `VIGIL_DATA_DIR` and `VIGIL_LOG_LEVEL` (see ./config.ts).
+ * from `VIGIL_PORT`, `VIGIL_API_KEY`, `VIGIL_DATA_DIR`, `VIGIL_LOG_LEVEL`, `VIGIL_RULES_FILE`…
+ * (see ./config.ts).
  */
 import { performance } from 'node:perf_hooks';
 import { ConfigError } from '../lambdas/shared/config.js';

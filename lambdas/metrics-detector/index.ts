@@ -2,10 +2,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { DEFAULT_RULES } from '../rules/defaults.js';
+import { cachedRules } from '../rules/cached-rules.js';
 import { logger, metrics } from '../shared/powertools.js';
 import {
   agentRegistryFromEnv,
+  configStoreFromEnv,
   incidentServiceFromEnv,
   metricWriterFromEnv,
   ruleStateStoreFromEnv,
@@ -18,7 +19,8 @@ const detector = createMetricsDetector({
   logger,
   metrics,
   thresholdRules: {
-    rules: DEFAULT_RULES,
+    // The deployment's rules (config table), re-read at most once a minute per instance.
+    rules: cachedRules({ source: configStoreFromEnv(process.env), logger }),
     ruleState: ruleStateStoreFromEnv(process.env),
     signals: incidentServiceFromEnv(process.env),
   },

@@ -6,8 +6,8 @@
  */
 
 import type { Signal } from '../incidents/types.js';
+import type { RulesProvider } from '../rules/cached-rules.js';
 import { evaluate } from '../rules/engine.js';
-import type { Rule } from '../rules/schema.js';
 import type { RulePoint } from '../rules/types.js';
 import type { Agent } from '../shared/contracts.js';
 import type { RuleStateStore } from '../stores/dynamodb-rule-state-store.js';
@@ -18,7 +18,11 @@ export interface SignalSink {
 }
 
 export interface ThresholdRulesDeps {
-  readonly rules: readonly Rule[];
+  /**
+   * The rules to evaluate, asked once per batch (e.g. `cachedRules` over the config table, or
+   * `staticRules`); it must not throw.
+   */
+  readonly rules: RulesProvider;
   readonly ruleState: RuleStateStore;
   readonly signals: SignalSink;
 }
@@ -30,9 +34,11 @@ export async function evaluateThresholdRules(
   points: readonly RulePoint[],
   now: number,
 ): Promise<Signal[]> {
-  if (deps.rules.length === 0 || points.length === 0) return [];
+  if (points.length === 0) return [];
+  const rules = await deps.rules();
+  if (rules.length === 0) return [];
   const stored = await deps.ruleState.load(agent.id);
-  const result = evaluate(deps.rules, stored.state, { agent, metrics: points }, now);
+  const result = evaluate(rules, stored.state, { agent, metrics: points }, now);
   if (result.signals.length > 0) await deps.signals.processSignals(result.signals, now);
   await deps.ruleState.save(agent.id, result.state, stored.version);
   return result.signals;

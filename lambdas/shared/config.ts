@@ -22,6 +22,8 @@ export const ENV = {
   ruleStateTable: 'RULE_STATE_TABLE',
   /** Idempotency keys (e.g. Telegram update ids already handled), with a TTL. */
   dedupTable: 'DEDUP_TABLE',
+  /** Deployment configuration (the threshold rules item), read by the metrics detector. */
+  configTable: 'CONFIG_TABLE',
   alertsTopicArn: 'ALERTS_TOPIC_ARN',
   /**
    * Secrets Manager secret holding `{"botToken": "...", "webhookSecret": "..."}` for Telegram.

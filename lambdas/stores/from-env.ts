@@ -11,6 +11,7 @@ import { dynamoDbIncidentService } from '../incidents/dynamodb-service.js';
 import type { IncidentService } from '../incidents/service.js';
 import { ENV, metricStoreKind, positiveIntEnv, requireEnv } from '../shared/config.js';
 import { DynamoDbAgentRegistry } from './dynamodb-agent-registry.js';
+import { DynamoDbConfigStore } from './dynamodb-config-store.js';
 import { DynamoDbLogStore } from './dynamodb-log-store.js';
 import { DynamoDbMetricStore } from './dynamodb-metric-store.js';
 import { DynamoDbRuleStateStore, type RuleStateStore } from './dynamodb-rule-state-store.js';
@@ -77,6 +78,13 @@ export function ruleStateStoreFromEnv(env: Env): RuleStateStore {
   return new DynamoDbRuleStateStore({
     client: documentClient(),
     tableName: requireEnv(env, ENV.ruleStateTable),
+  });
+}
+
+export function configStoreFromEnv(env: Env): DynamoDbConfigStore {
+  return new DynamoDbConfigStore({
+    client: documentClient(),
+    tableName: requireEnv(env, ENV.configTable),
   });
 }
 

@@ -117,6 +117,16 @@ export const DEDUP_TABLE: TableSchema = {
   ttlAttribute: 'expiresAt',
 };
 
+/**
+ * Deployment configuration, one item per name (pk = `name`): `rules` holds the resolved threshold
+ * rule definitions as a JSON string with a content-hash `version`, written at deploy (CDK custom
+ * resource) or at start (local runtime) and read, cached, by the metrics detector.
+ */
+export const CONFIG_TABLE: TableSchema = {
+  name: 'config',
+  partitionKey: 'name',
+};
+
 export const TABLE_SCHEMAS = [
   METRICS_TABLE,
   LOGS_TABLE,
@@ -127,6 +137,7 @@ export const TABLE_SCHEMAS = [
   SILENCES_TABLE,
   OUTBOX_TABLE,
   DEDUP_TABLE,
+  CONFIG_TABLE,
 ] as const;
 
 /**

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Signal } from '../../lambdas/incidents/types.js';
 import { createMetricsDetector } from '../../lambdas/metrics-detector/detector.js';
+import { type RulesProvider, staticRules } from '../../lambdas/rules/cached-rules.js';
 import { parseRules } from '../../lambdas/rules/schema.js';
 import type { EngineState } from '../../lambdas/rules/types.js';
 import {
@@ -29,19 +30,19 @@ class MemoryRuleStateStore implements RuleStateStore {
   }
 }
 
-const rules = parseRules([
-  {
-    id: 'TargetDown',
-    metric: 'up',
-    op: '==',
-    threshold: 0,
-    for: '0s',
-    severity: 'critical',
-    summary: '{{ job }} down on {{ host }}',
-  },
-]);
+const TARGET_DOWN = {
+  id: 'TargetDown',
+  metric: 'up',
+  op: '==',
+  threshold: 0,
+  for: '0s',
+  severity: 'critical',
+  summary: '{{ job }} down on {{ host }}',
+} as const;
 
-function setup() {
+const rules = parseRules([TARGET_DOWN]);
+
+function setup(provider: RulesProvider = staticRules(rules)) {
   const ruleState = new MemoryRuleStateStore();
   const emitted: Signal[] = [];
   const detect = createMetricsDetector({
@@ -50,7 +51,7 @@ function setup() {
     logger: silentLogger(),
     now: () => NOW,
     thresholdRules: {
-      rules,
+      rules: provider,
       ruleState,
       signals: { processSignals: async (signals) => void emitted.push(...signals) },
     },
@@ -104,5 +105,35 @@ describe('Function: metrics detector with threshold rules', () => {
     const response = await detect(kinesisEvent(record));
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.kinesis.sequenceNumber }]);
+  });
+
+  it('asks the rules provider on every batch, so changed rules apply to the next one', async () => {
+    // Prepare
+    let current = rules;
+    const provider = vi.fn(async () => current);
+    const { emitted, detect } = setup(provider);
+    await detect(kinesisEvent(kinesisRecord(upBatch(1, NOW - 2_000))));
+    current = parseRules([{ ...TARGET_DOWN, op: '==', threshold: 1, id: 'TargetUp' }]);
+
+    // Act
+    await detect(kinesisEvent(kinesisRecord(upBatch(1, NOW - 1_000))));
+
+    // Assess
+    expect(provider).toHaveBeenCalledTimes(2);
+    expect(emitted.map((signal) => [signal.ruleId, signal.status])).toEqual([
+      ['TargetUp', 'firing'],
+    ]);
+  });
+
+  it('evaluates nothing, and keeps no state, when the provider gives no rules', async () => {
+    // Prepare
+    const { emitted, detect, ruleState } = setup(staticRules([]));
+
+    // Act
+    await detect(kinesisEvent(kinesisRecord(upBatch(0, NOW - 1_000))));
+
+    // Assess
+    expect(emitted).toEqual([]);
+    expect(ruleState.items.size).toBe(0);
   });
 });
