@@ -15,7 +15,10 @@ import { LIMITS } from '../../../lambdas/shared/limits.js';
 import type { BufferKind } from '../buffer/frame.js';
 import type { LogLine, MetricPoint } from '../types.js';
 
-/** Where cut batches go: the disk buffer, or a double in tests. */
+/**
+ * Where cut batches go: the disk buffer, or a double in tests. Once `append` resolves the store
+ * must not read `payload` again: the batcher reuses its memory for a later batch.
+ */
 export interface BatchStore {
   append(kind: BufferKind, items: number, payload: Buffer): Promise<void>;
 }
@@ -66,6 +69,12 @@ interface OpenBatch {
 
 /** A payload buffer starts this small (metric rounds, a trickle of lines) and doubles as needed. */
 const INITIAL_BATCH_BYTES = 16_384;
+/**
+ * Payload buffers kept for the next batches once the store has them on disk: under load each batch
+ * would otherwise allocate (and leave to the GC) a series of doubling buffers up to the batch
+ * limit, tens of MB of garbage between collections.
+ */
+const MAX_SPARE_BUFFERS = 4;
 const SUFFIX = ']}';
 const COMMA = 0x2c;
 
@@ -79,6 +88,8 @@ export class Batcher<T extends LogLine | MetricPoint> {
   private readonly store: BatchStore;
   private current?: OpenBatch;
   private timer?: NodeJS.Timeout;
+  /** Payload buffers free for reuse (see {@link MAX_SPARE_BUFFERS}). */
+  private spare: Buffer[] = [];
 
   constructor(
     private readonly kind: BufferKind,
@@ -153,25 +164,47 @@ export class Batcher<T extends LogLine | MetricPoint> {
     });
     // Writers get the rejection; this only keeps an unobserved one from crashing the process.
     done.catch(() => {});
-    const buf = Buffer.allocUnsafeSlow(Math.min(INITIAL_BATCH_BYTES, this.maxBytes));
+    const buf =
+      this.spare.pop() ?? Buffer.allocUnsafeSlow(Math.min(INITIAL_BATCH_BYTES, this.maxBytes));
     const batch: OpenBatch = { buf, used: 0, items: 0, done, settle };
     this.reserve(batch, this.prefix.length + SUFFIX.length);
     batch.used = this.prefix.copy(batch.buf, 0);
     this.current = batch;
-    this.timer = setTimeout(() => this.cut(), this.flushInterval);
+    this.timer = setTimeout(() => this.cut(true), this.flushInterval);
     return batch;
   }
 
-  private cut(): void {
+  /** `idle`: cut by the flush interval, a trickle of items; the spare buffers are let go. */
+  private cut(idle = false): void {
     const batch = this.current;
     if (!batch) return;
     this.current = undefined;
     clearTimeout(this.timer);
     this.timer = undefined;
     batch.used += batch.buf.write(SUFFIX, batch.used, 'latin1');
-    this.store
-      .append(this.kind, batch.items, batch.buf.subarray(0, batch.used))
-      .then(batch.settle.resolve, batch.settle.reject);
+    if (idle) this.spare = [];
+    const buf = batch.buf;
+    this.store.append(this.kind, batch.items, buf.subarray(0, batch.used)).then(() => {
+      // Only after the store is done with it; a buffer grown past the limit (one large item) is
+      // not kept.
+      if (!idle && buf.length <= this.maxBytes) this.keepSpare(buf);
+      batch.settle.resolve();
+    }, batch.settle.reject);
+  }
+
+  /**
+   * Keeps the largest spare buffers, smallest first (`pop` takes the largest): the small batch left
+   * over when a write overflows one would otherwise displace the full-size buffers.
+   */
+  private keepSpare(buf: Buffer): void {
+    const spare = this.spare;
+    if (spare.length >= MAX_SPARE_BUFFERS) {
+      if ((spare[0] as Buffer).length >= buf.length) return;
+      spare.shift();
+    }
+    let at = 0;
+    while (at < spare.length && (spare[at] as Buffer).length < buf.length) at++;
+    spare.splice(at, 0, buf);
   }
 
   /** The envelope's size once closed. */

@@ -30,6 +30,37 @@ afterEach(() => {
 });
 
 describe('Class: Pipeline', () => {
+  it('reuses a payload buffer only once the store resolved its append', async () => {
+    const payloads: Buffer[] = [];
+    const pending: (() => void)[] = [];
+    const store: BatchStore = {
+      append: (_kind, _items, payload) => {
+        payloads.push(payload);
+        return new Promise<void>((resolve) => pending.push(resolve));
+      },
+    };
+    const pipeline = new Pipeline({ agent, store, batchMaxBytes: 2_000, flushInterval: 60_000 });
+    const tsOf = (payload: Buffer | undefined) =>
+      (JSON.parse(String(payload)) as { logs: { ts: number }[] }).logs[0]?.ts;
+
+    // Each write is large enough to be cut at once.
+    const first = pipeline.logs.write([line(1, 1_200)]);
+    const second = pipeline.logs.write([line(2, 1_200)]);
+    expect(payloads).toHaveLength(2);
+    expect(payloads[1]?.buffer).not.toBe(payloads[0]?.buffer);
+
+    pending[0]?.();
+    await first;
+    const third = pipeline.logs.write([line(3, 1_200)]);
+    expect(payloads[2]?.buffer).toBe(payloads[0]?.buffer);
+    expect(tsOf(payloads[2])).toBe(3);
+    // The batch still being appended is untouched.
+    expect(tsOf(payloads[1])).toBe(2);
+    pending[1]?.();
+    pending[2]?.();
+    await Promise.all([second, third]);
+  });
+
   it('cuts log batches by serialised size, each a valid envelope under the budget', async () => {
     const { store, batches } = memoryStore();
     const pipeline = new Pipeline({ agent, store, batchMaxBytes: 2_000, flushInterval: 60_000 });
