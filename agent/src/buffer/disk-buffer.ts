@@ -56,6 +56,11 @@ export interface BufferRecord {
   readonly items: number;
   /** The batch's JSON envelope. */
   readonly payload: Buffer;
+  /**
+   * The buffer the record was read into (`payload` is a view of it). Once done with the record,
+   * pass it to the next {@link DiskBuffer.next} to be read into again.
+   */
+  readonly frame?: Buffer;
 }
 
 interface Segment {
@@ -93,6 +98,8 @@ interface PendingAppend {
 }
 
 const MAX_GROUP_BYTES = 8 * 1_048_576;
+/** A read buffer meant for reuse is allocated in multiples of this. */
+const FRAME_ROUNDING = 262_144;
 const SEGMENT_SUFFIX = '.seg';
 const ACK_SUFFIX = '.ack';
 
@@ -190,19 +197,29 @@ export class DiskBuffer {
   /**
    * The oldest record not yet handed out, waiting for one if the buffer is empty; `undefined` once
    * the buffer is closed. Records handed out stay in the buffer until acknowledged.
+   *
+   * `scratch` (the `frame` of a record the caller is done with) is read into when the record fits:
+   * under load the sender then reuses a few buffers instead of allocating one per batch, garbage
+   * that piles up between major collections. After a wait for records it is not used, so an idle
+   * sender lets go of its large buffers.
    */
-  async next(): Promise<BufferRecord | undefined> {
+  async next(scratch?: Buffer): Promise<BufferRecord | undefined> {
+    let reuse = scratch;
     for (;;) {
       if (this.closing) return undefined;
       const entry = this.takeUnread();
       if (!entry) {
+        reuse = undefined;
         await new Promise<void>((resolve) => this.readWaiters.push(resolve));
         continue;
       }
       const id = `${entry.segment.seq}:${entry.offset}`;
       this.inFlight.set(id, entry);
-      const payload = await this.readPayload(entry);
-      if (payload) return { id, kind: entry.kind, items: entry.items, payload };
+      const frame = await this.readFrame(entry, reuse);
+      if (frame) {
+        const payload = frame.subarray(HEADER_BYTES, entry.frameLength);
+        return { id, kind: entry.kind, items: entry.items, payload, frame };
+      }
       this.inFlight.delete(id);
     }
   }
@@ -483,15 +500,24 @@ export class DiskBuffer {
     return undefined;
   }
 
-  private async readPayload(entry: Entry): Promise<Buffer | undefined> {
+  /** The record's frame, read into `scratch` if it fits; `undefined` if it is unreadable. */
+  private async readFrame(entry: Entry, scratch?: Buffer): Promise<Buffer | undefined> {
     const segment = entry.segment;
     try {
       segment.reader ??= open(segment.path, 'r');
       const reader = await segment.reader;
-      const frame = Buffer.allocUnsafe(entry.frameLength);
+      // With some room to spare (batch sizes vary), so that the next records fit too.
+      const frame =
+        scratch && scratch.length >= entry.frameLength
+          ? scratch
+          : Buffer.allocUnsafeSlow(
+              scratch
+                ? Math.ceil(entry.frameLength / FRAME_ROUNDING) * FRAME_ROUNDING
+                : entry.frameLength,
+            );
       const { bytesRead } = await reader.read(frame, 0, entry.frameLength, entry.offset);
       const record = decodeRecord(frame.subarray(0, bytesRead), 0);
-      if (record) return frame.subarray(HEADER_BYTES);
+      if (record) return frame;
     } catch (error) {
       // close() shut the file under an in-flight read: the record stays for the next run.
       if (this.closing) return undefined;

@@ -116,14 +116,17 @@ export class HttpSender {
 
   private async work(): Promise<void> {
     const { buffer } = this.options;
+    /** The last record's buffer, read into again: the record is done with by then. */
+    let scratch: Buffer | undefined;
     while (!this.stopping) {
-      const next = buffer.next();
+      const next = buffer.next(scratch);
       const record = await this.untilStopped(next);
       if (record === 'stop') {
         void next.then((late) => late && buffer.release(late.id));
         return;
       }
       if (!record) return;
+      scratch = record.frame;
       try {
         await this.deliver(record);
       } catch (error) {
@@ -140,10 +143,11 @@ export class HttpSender {
   /** Sends one record until it is delivered, split, quarantined, or the sender stops. */
   private async deliver(record: BufferRecord): Promise<void> {
     const { buffer, stats, logger } = this.options;
-    // Output chunks sized to the batch: one trip to the threadpool instead of one per 16 KiB.
+    // Output chunks sized to the batch (JSON logs compress 4 to 10 times): one trip to the
+    // threadpool instead of one per 16 KiB, without allocating far more than the output.
     const body = await gzip(record.payload, {
       level: this.options.gzipLevel ?? 1,
-      chunkSize: Math.min(Math.max(16_384, record.payload.length >> 1), 1_048_576),
+      chunkSize: Math.min(Math.max(16_384, record.payload.length >> 2), 1_048_576),
     });
     const backoff = {
       baseMs: this.options.baseRetryDelay ?? 500,

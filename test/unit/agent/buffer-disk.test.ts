@@ -68,6 +68,29 @@ describe('Class: DiskBuffer', () => {
     expect(stats.gauge('buffer_bytes')).toBe(0);
   });
 
+  it('reads into the buffer it is given when the record fits, not after a wait', async () => {
+    const { buffer } = await openBuffer();
+    await Promise.all([0, 1].map((n) => buffer.append('logs', 1, payload(n))));
+
+    const first = await buffer.next();
+    const scratch = first?.frame as Buffer;
+    expect(scratch.length).toBeGreaterThanOrEqual(113);
+    if (first) buffer.ack(first.id);
+    const second = await buffer.next(scratch);
+    expect(second?.frame).toBe(scratch);
+    expect(text(second)).toBe('1');
+    expect(second?.payload.length).toBe(100);
+    if (second) buffer.ack(second.id);
+
+    // Empty: the reader waits, and then lets the old buffer go.
+    const third = buffer.next(scratch);
+    await buffer.append('logs', 1, payload(2));
+    const record = await third;
+    expect(text(record)).toBe('2');
+    expect(record?.frame).not.toBe(scratch);
+    expect(record?.frame?.length).toBe(113);
+  });
+
   it('commits concurrent appends together', async () => {
     const { buffer } = await openBuffer();
 
