@@ -6,8 +6,7 @@
  * the rest. Nothing is dropped here: what was not delivered stays in the buffer.
  */
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { constants, createGzip, type Gzip } from 'node:zlib';
 import type { BufferRecord, DiskBuffer } from '../buffer/disk-buffer.js';
 import { type HttpClient, NodeHttpClient, RequestAbortedError } from '../http/client.js';
 import type { AgentStats } from '../stats.js';
@@ -20,8 +19,6 @@ import {
   MAX_RETRY_AFTER_MS,
   parseRetryAfter,
 } from './retry-policy.js';
-
-const gzip = promisify(gzipCallback);
 
 export interface HttpSenderOptions {
   readonly buffer: Pick<DiskBuffer, 'next' | 'ack' | 'release' | 'append'>;
@@ -115,6 +112,15 @@ export class HttpSender {
   }
 
   private async work(): Promise<void> {
+    const gzip = new GzipEncoder(this.options.gzipLevel ?? 1);
+    try {
+      await this.workWith(gzip);
+    } finally {
+      gzip.close();
+    }
+  }
+
+  private async workWith(gzip: GzipEncoder): Promise<void> {
     const { buffer } = this.options;
     /** The last record's buffer, read into again: the record is done with by then. */
     let scratch: Buffer | undefined;
@@ -128,7 +134,7 @@ export class HttpSender {
       if (!record) return;
       scratch = record.frame;
       try {
-        await this.deliver(record);
+        await this.deliver(record, gzip);
       } catch (error) {
         // Not expected (every answer has a verdict); keep the batch and the worker.
         this.options.logger.error('sender: unexpected failure, the batch stays buffered', {
@@ -141,14 +147,9 @@ export class HttpSender {
   }
 
   /** Sends one record until it is delivered, split, quarantined, or the sender stops. */
-  private async deliver(record: BufferRecord): Promise<void> {
+  private async deliver(record: BufferRecord, gzip: GzipEncoder): Promise<void> {
     const { buffer, stats, logger } = this.options;
-    // Output chunks sized to the batch (JSON logs compress 4 to 10 times): one trip to the
-    // threadpool instead of one per 16 KiB, without allocating far more than the output.
-    const body = await gzip(record.payload, {
-      level: this.options.gzipLevel ?? 1,
-      chunkSize: Math.min(Math.max(16_384, record.payload.length >> 2), 1_048_576),
-    });
+    const body = await gzip.encode(record.payload);
     const backoff = {
       baseMs: this.options.baseRetryDelay ?? 500,
       maxMs: this.options.maxRetryDelay,
@@ -345,5 +346,58 @@ export class HttpSender {
       }),
     );
     clearTimeout(timer);
+  }
+}
+
+/** Output buffer of a worker's gzip stream: a few trips to the threadpool per batch. */
+const GZIP_CHUNK_BYTES = 131_072;
+
+/**
+ * One gzip stream per worker, reset after each batch (a complete gzip member each time): the
+ * compressor's state and output buffer are allocated once instead of per batch, and the output
+ * takes only the compressed bytes of that buffer (a new one is allocated once it is used up; the
+ * bodies handed out stay valid).
+ */
+class GzipEncoder {
+  private engine?: Gzip;
+
+  constructor(private readonly level: number) {}
+
+  encode(payload: Buffer): Promise<Buffer> {
+    this.engine ??= createGzip({
+      level: this.level,
+      chunkSize: GZIP_CHUNK_BYTES,
+      flush: constants.Z_FINISH,
+    });
+    const engine = this.engine;
+    return new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let done = false;
+      const onData = (chunk: Buffer) => chunks.push(chunk);
+      const finish = (error?: Error | null) => {
+        if (done) return;
+        done = true;
+        engine.off('data', onData);
+        engine.off('error', finish);
+        if (error) {
+          // A failed stream is not reused.
+          if (this.engine === engine) this.engine = undefined;
+          engine.destroy();
+          reject(error);
+          return;
+        }
+        // Not in the type definitions, but every zlib stream has it: deflateReset.
+        (engine as Gzip & { reset(): void }).reset();
+        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+      };
+      engine.on('data', onData);
+      engine.on('error', finish);
+      engine.write(payload, finish);
+    });
+  }
+
+  close(): void {
+    this.engine?.destroy();
+    this.engine = undefined;
   }
 }

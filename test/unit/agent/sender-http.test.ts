@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -162,6 +163,23 @@ describe('Class: HttpSender', () => {
     expect(stats.total('lines_sent')).toBe(3);
     expect(stats.total('batches_sent')).toBe(1);
     expect(stats.total('bytes_sent')).toBeGreaterThan(0);
+  });
+
+  it('gzips each batch on its own, however large, with one compressor per worker', async () => {
+    const { buffer, requests } = startSender([{ status: 200 }]);
+    // Incompressible: the output spans several of the compressor's output buffers.
+    const noise = randomBytes(400_000).toString('base64');
+    const batches = [
+      lines(2),
+      [{ ts: 1, source: 'app', message: noise }],
+      lines(5),
+      [{ ts: 2, source: 'app', message: noise.slice(1_000) }],
+      lines(1),
+    ];
+    for (const items of batches) buffer.add('logs', items);
+    await until(() => buffer.acked.length === batches.length);
+
+    expect(requests.map((request) => (request.body as { logs: unknown }).logs)).toEqual(batches);
   });
 
   it('retries 5xx and network errors, then delivers', async () => {
