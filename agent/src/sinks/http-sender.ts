@@ -364,11 +364,16 @@ class GzipEncoder {
   constructor(private readonly level: number) {}
 
   encode(payload: Buffer): Promise<Buffer> {
-    this.engine ??= createGzip({
-      level: this.level,
-      chunkSize: GZIP_CHUNK_BYTES,
-      flush: constants.Z_FINISH,
-    });
+    if (!this.engine) {
+      this.engine = createGzip({
+        level: this.level,
+        chunkSize: GZIP_CHUNK_BYTES,
+        flush: constants.Z_FINISH,
+      });
+      // A stream error reaches both the write callback and 'error' (the latter possibly after
+      // `finish` stopped listening): never an unhandled 'error' event.
+      this.engine.on('error', () => {});
+    }
     const engine = this.engine;
     return new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -377,6 +382,9 @@ class GzipEncoder {
       const finish = (error?: Error | null) => {
         if (done) return;
         done = true;
+        // Output still buffered in the stream (normally none: it flows as it is pushed) is read
+        // here, which emits it to `onData` too.
+        while (!error && engine.readableLength > 0 && engine.read() !== null);
         engine.off('data', onData);
         engine.off('error', finish);
         if (error) {
