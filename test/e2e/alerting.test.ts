@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAlertingConfig } from '../../lambdas/incidents/config.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
 import { silentLogger } from '../helpers/silent-logger.js';
+import { telegramCalls } from '../helpers/telegram-outbox.js';
+import { waitFor } from '../helpers/wait.js';
 
 const AGENT = { id: 'e2e-alerts', hostname: 'web-9', version: '0.1.0' };
 const CHAT = '-1009999999999';
@@ -33,20 +35,8 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-interface TelegramCall {
-  method: string;
-  body: { chat_id: string; text: string; reply_markup?: unknown };
-}
-
-async function telegramMessages(): Promise<TelegramCall[]> {
-  const text = await readFile(path.join(dataDir, 'outbox', 'telegram.jsonl'), 'utf8').catch(
-    () => '',
-  );
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as TelegramCall)
-    .filter((call) => call.method === 'sendMessage');
+async function telegramMessages() {
+  return (await telegramCalls(dataDir)).filter((call) => call.method === 'sendMessage');
 }
 
 async function emails(): Promise<string[]> {
@@ -56,22 +46,6 @@ async function emails(): Promise<string[]> {
       .filter((f) => f.endsWith('.eml'))
       .map((f) => readFile(path.join(dataDir, 'outbox', f), 'utf8')),
   );
-}
-
-async function waitFor<T>(
-  what: string,
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** node_exporter CPU counters for one CPU, every 15 s over [from, to), idle `idleShare` of the time. */

@@ -11,26 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
 import { freePort } from '../helpers/local-runtime.js';
 import { silentLogger } from '../helpers/silent-logger.js';
+import { waitFor } from '../helpers/wait.js';
 
 let dataDir: string;
 let runtime: LocalRuntime;
 let alertmanager: ChildProcess;
 let alertmanagerUrl: string;
-
-async function waitFor<T>(
-  what: string,
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read().catch(() => undefined as T);
-    if (value !== undefined && done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'vigil-e2e-am-'));
@@ -77,8 +63,15 @@ beforeAll(async () => {
   );
   await waitFor(
     'Alertmanager to be ready',
-    async () => (await fetch(`${alertmanagerUrl}/-/ready`)).status,
+    // Refused connections until it listens.
+    () =>
+      fetch(`${alertmanagerUrl}/-/ready`).then(
+        (response) => response.status,
+        () => 0,
+      ),
     (s) => s === 200,
+    30_000,
+    200,
   );
 });
 
@@ -120,7 +113,13 @@ const incidentOf = async () =>
 describe('prometheus-alertmanager → Vigil', () => {
   it('fires an incident from an Alertmanager alert and resolves it when the alert resolves', async () => {
     await postAlert();
-    const incident = await waitFor('the incident', incidentOf, (found) => found !== null);
+    const incident = await waitFor(
+      'the incident',
+      incidentOf,
+      (found) => found !== null,
+      30_000,
+      200,
+    );
     expect(incident).toMatchObject({
       ruleId: 'alertmanager:NodeFilesystemFull',
       severity: 'critical',
@@ -134,6 +133,8 @@ describe('prometheus-alertmanager → Vigil', () => {
       'the resolution',
       async () => runtime.incidents.get(incident?.fingerprint ?? ''),
       (found) => found?.status === 'resolved',
+      30_000,
+      200,
     );
     expect(resolved?.resolvedBy).toBeDefined();
   });

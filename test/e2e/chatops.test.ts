@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAlertingConfig } from '../../lambdas/incidents/config.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
 import { silentLogger } from '../helpers/silent-logger.js';
+import { type TelegramCall, telegramCalls } from '../helpers/telegram-outbox.js';
+import { waitFor } from '../helpers/wait.js';
 
 const CHAT = -1009999999999;
 const STRANGER_CHAT = -1001111111111;
@@ -42,30 +44,9 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-interface TelegramCall {
-  method: string;
-  body: {
-    chat_id?: number | string;
-    text?: string;
-    callback_query_id?: string;
-    reply_parameters?: { message_id: number };
-    reply_markup?: { inline_keyboard: { text: string; callback_data?: string }[][] };
-  };
-}
-
-async function telegramCalls(): Promise<TelegramCall[]> {
-  const text = await readFile(path.join(dataDir, 'outbox', 'telegram.jsonl'), 'utf8').catch(
-    () => '',
-  );
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as TelegramCall);
-}
-
 /** Notifications (not ChatOps replies) whose text mentions `summary`. */
 async function notificationsAbout(summary: string): Promise<TelegramCall[]> {
-  return (await telegramCalls()).filter(
+  return (await telegramCalls(dataDir)).filter(
     (call) =>
       call.method === 'sendMessage' &&
       call.body.reply_parameters === undefined &&
@@ -77,31 +58,15 @@ const reminders = (calls: TelegramCall[]) => calls.filter((c) => c.body.text?.in
 
 /** The bot's answer to the command message `messageId`. */
 async function repliesTo(messageId: number): Promise<TelegramCall[]> {
-  return (await telegramCalls()).filter(
+  return (await telegramCalls(dataDir)).filter(
     (call) => call.method === 'sendMessage' && call.body.reply_parameters?.message_id === messageId,
   );
 }
 
 async function callbackAnswers(queryId: string): Promise<TelegramCall[]> {
-  return (await telegramCalls()).filter(
+  return (await telegramCalls(dataDir)).filter(
     (call) => call.method === 'answerCallbackQuery' && call.body.callback_query_id === queryId,
   );
-}
-
-async function waitFor<T>(
-  what: string,
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -311,7 +276,7 @@ describe('ChatOps through the local runtime', () => {
 
   it('refuses a wrong secret, ignores strangers, and acts on a redelivered update once', async () => {
     const target = await fire('refuse-1', 'Probe refusals');
-    const callsBefore = (await telegramCalls()).length;
+    const callsBefore = (await telegramCalls(dataDir)).length;
 
     const forged = await command(`/ack ${target}`, { token: 'not-the-secret' });
     const missing = await command(`/ack ${target}`, { token: null });
@@ -350,14 +315,16 @@ describe('ChatOps through the local runtime', () => {
     expect(await repliesTo(missing.messageId)).toHaveLength(0);
     expect(await repliesTo(stranger.messageId)).toHaveLength(0);
     expect(await repliesTo(again.messageId)).toHaveLength(0);
-    const toStranger = (await telegramCalls()).filter((c) => c.body.chat_id === STRANGER_CHAT);
+    const toStranger = (await telegramCalls(dataDir)).filter(
+      (c) => c.body.chat_id === STRANGER_CHAT,
+    );
     expect(toStranger).toHaveLength(0);
     const silences = (await runtime.incidents.listSilences()).filter((s) =>
       s.matchers.some((m) => m.value === 'redelivered-1'),
     );
     expect(silences).toHaveLength(1);
     // The only replies: to the genuine /status and to the first delivery of the /silence.
-    const replies = (await telegramCalls())
+    const replies = (await telegramCalls(dataDir))
       .slice(callsBefore)
       .filter((c) => c.body.reply_parameters !== undefined);
     expect(replies).toHaveLength(2);
