@@ -2,14 +2,13 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Group } from '../incidents/grouping.js';
-import { VersionConflictError } from '../incidents/service-errors.js';
 import { sortableTime } from './keys.js';
 import type { GroupStore, OutboxMessage, StoredGroup } from './types.js';
+import { putVersioned } from './versioned-put.js';
 
 export interface DynamoDbGroupStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -51,21 +50,12 @@ export class DynamoDbGroupStore implements GroupStore {
       ...wakeAttributes(record.wakeAt),
     };
     if (record.group !== undefined) item.group = record.group;
-    try {
-      await this.options.client.send(
-        new PutCommand({
-          TableName: this.options.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(pk) OR version = :expected',
-          ExpressionAttributeValues: { ':expected': record.version - 1 },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new VersionConflictError(this.options.tableName, record.key, record.version - 1);
-      }
-      throw error;
-    }
+    await putVersioned(
+      this.options.client,
+      this.options.tableName,
+      { ...item, version: record.version },
+      record.key,
+    );
   }
 
   async markFlushed(key: string, version: number, wakeAt: number | undefined): Promise<boolean> {

@@ -7,9 +7,9 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Incident, IncidentTransition } from '../incidents/incident.js';
-import { VersionConflictError } from '../incidents/service-errors.js';
 import { sortableTime } from './keys.js';
 import type { IncidentStore, StoredIncident } from './types.js';
+import { putVersioned } from './versioned-put.js';
 
 export interface DynamoDbIncidentStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -76,21 +76,12 @@ export class DynamoDbIncidentStore implements IncidentStore {
     if (firing || undelivered.length > 0) item.activeShard = ACTIVE;
     if (firing) item.activeAgent = agentPartition(incident.labels.agent ?? '');
     else item.expiresAt = this.expiry(incident.resolvedAt ?? incident.statusChangedAt);
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(pk) OR version = :expected',
-          ExpressionAttributeValues: { ':expected': incident.version - 1 },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new VersionConflictError(this.tableName, incident.fingerprint, incident.version - 1);
-      }
-      throw error;
-    }
+    await putVersioned(
+      this.client,
+      this.tableName,
+      { ...item, version: incident.version },
+      incident.fingerprint,
+    );
   }
 
   async markDelivered(fingerprint: string, version: number): Promise<boolean> {

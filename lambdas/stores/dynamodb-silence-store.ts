@@ -1,13 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { VersionConflictError } from '../incidents/service-errors.js';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Silence } from '../incidents/silences.js';
 import type { SilenceStore, StoredSilence } from './types.js';
+import { putVersioned } from './versioned-put.js';
 
 export interface DynamoDbSilenceStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -68,27 +62,18 @@ export class DynamoDbSilenceStore implements SilenceStore {
 
   async put(record: StoredSilence): Promise<void> {
     const { silence, version } = record;
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...silence,
-            pk: PARTITION,
-            sk: silence.id,
-            version,
-            expiresAt: Math.floor(silence.endsAt / 1000) + this.retainSeconds,
-          },
-          ConditionExpression: 'attribute_not_exists(pk) OR version = :expected',
-          ExpressionAttributeValues: { ':expected': version - 1 },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new VersionConflictError(this.tableName, silence.id, version - 1);
-      }
-      throw error;
-    }
+    await putVersioned(
+      this.client,
+      this.tableName,
+      {
+        ...silence,
+        pk: PARTITION,
+        sk: silence.id,
+        version,
+        expiresAt: Math.floor(silence.endsAt / 1000) + this.retainSeconds,
+      },
+      silence.id,
+    );
   }
 
   private expired(item: Record<string, unknown>): boolean {
