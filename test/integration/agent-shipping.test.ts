@@ -86,6 +86,11 @@ describe('Agent shipping (pipeline → disk buffer → HTTP sender → ingest si
     sink.setMode({ type: 'ok' });
 
     await until('every line', () => numbers(sink.lines).size === 5_000);
+    // The sink counts a batch before the sender has read its answer: wait for the sender too.
+    await until(
+      'the sender to count the last answer',
+      () => stats.total('lines_sent') === sink.counts.lines,
+    );
     expect(stats.total('send_retries')).toBeGreaterThanOrEqual(10);
     expect(stats.total('lines_sent')).toBe(sink.counts.lines);
   });
