@@ -22,10 +22,11 @@ import type {
   Labels,
   Severity,
   Signal,
+  SignalDetails,
   SignalSource,
   Transition,
 } from './types.js';
-import { SEVERITIES } from './types.js';
+import { boundDetails, SEVERITIES } from './types.js';
 
 export interface FlapState {
   /** Epoch ms of the recent open ⇄ resolved changes inside the flapping window, oldest first. */
@@ -58,6 +59,8 @@ export interface Incident {
   runbook?: string;
   value?: number;
   threshold?: number;
+  /** From the signal that opened it, refreshed by later signals that carry details. */
+  details?: SignalDetails;
   /** The silence or maintenance window that mutes it, when one does. */
   silencedBy?: string;
   acknowledgedBy?: string;
@@ -276,6 +279,7 @@ function openIncident(
     version,
   };
   if (signal.runbook !== undefined) incident.runbook = signal.runbook;
+  if (signal.details !== undefined) incident.details = boundDetails(signal.details);
   if (signal.value !== undefined) incident.value = signal.value;
   if (signal.threshold !== undefined) incident.threshold = signal.threshold;
   return emit(incident, 'opened', signal.ts, `rule:${signal.ruleId}`, policy);
@@ -296,6 +300,7 @@ function observe(incident: Incident, signal: Signal): Incident {
     version: incident.version + 1,
   };
   if (signal.runbook !== undefined) next.runbook = signal.runbook;
+  if (signal.details !== undefined) next.details = boundDetails(signal.details);
   if (signal.value !== undefined) next.value = signal.value;
   if (signal.threshold !== undefined) next.threshold = signal.threshold;
   return next;

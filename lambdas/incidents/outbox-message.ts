@@ -53,6 +53,7 @@ function notified(
   if (incident?.value !== undefined) view.value = incident.value;
   if (incident?.threshold !== undefined) view.threshold = incident.threshold;
   if (incident?.runbook !== undefined) view.runbook = incident.runbook;
+  if (incident?.details !== undefined) view.details = incident.details;
   return view;
 }
 

@@ -26,8 +26,62 @@ export interface Signal {
   value?: number;
   threshold?: number;
   runbook?: string;
+  /** Why, and what else was going on: shown in alerts, kept on the incident. */
+  details?: SignalDetails;
   /** Epoch ms of the observation. */
   ts: number;
+}
+
+/**
+ * Root-cause hint: another series of the same host or service that deviated around the same
+ * time, so an alert can say "CPU rose 4 min after disk I/O" rather than only "CPU high".
+ */
+export interface RelatedSignal {
+  /** The series, as `name{label="value",…}`. */
+  series: string;
+  /** Epoch ms it started deviating. */
+  since: number;
+  /** Its strongest anomaly score in [0, 1]. */
+  score: number;
+  /** One human line, e.g. `node_disk_io_time_seconds_total{device="sda"} rose 4m before`. */
+  note: string;
+}
+
+/** A log line attached to a signal: the sample of a new pattern, or the lines around it. */
+export interface LogExcerpt {
+  ts: number;
+  source: string;
+  level?: string;
+  message: string;
+}
+
+export interface SignalDetails {
+  /** The detector's explanation: expected range, deviation, which pattern broke. */
+  explanation?: string;
+  /** Root-cause hints, most telling first. */
+  related?: RelatedSignal[];
+  logs?: LogExcerpt[];
+}
+
+/** Bounds on what details an incident keeps (DynamoDB items and messages have size limits). */
+export const DETAIL_LIMITS = { explanation: 500, related: 5, logs: 10, logMessage: 500 } as const;
+
+/** The details cut to {@link DETAIL_LIMITS}. */
+export function boundDetails(details: SignalDetails): SignalDetails {
+  const bounded: SignalDetails = {};
+  if (details.explanation !== undefined) {
+    bounded.explanation = details.explanation.slice(0, DETAIL_LIMITS.explanation);
+  }
+  if (details.related !== undefined) {
+    bounded.related = details.related.slice(0, DETAIL_LIMITS.related);
+  }
+  if (details.logs !== undefined) {
+    bounded.logs = details.logs.slice(0, DETAIL_LIMITS.logs).map((line) => ({
+      ...line,
+      message: line.message.slice(0, DETAIL_LIMITS.logMessage),
+    }));
+  }
+  return bounded;
 }
 
 export const INCIDENT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;

@@ -112,10 +112,23 @@ function incidentBlock(view: NotificationView, incident: NotifiedIncident): stri
     rows.push(['Silenced until', formatTime(incident.silencedUntil)]);
   }
   if (incident.runbook) rows.push(['Runbook', field(incident.runbook)]);
+  const details = isResolved(incident) ? undefined : incident.details;
+  if (details?.explanation) rows.push(['Why', field(details.explanation)]);
+  for (const [index, hint] of (details?.related ?? []).entries()) {
+    rows.push([index === 0 ? 'Related' : '', field(hint.note)]);
+  }
   const url = incidentUrl(view.dashboardUrl, incident.id);
   if (url) rows.push(['Incident', url]);
   const width = Math.max(...rows.map(([name]) => name.length)) + 2;
-  for (const [name, value] of rows) lines.push(`${`${name}:`.padEnd(width)}${value}`);
+  for (const [name, value] of rows) {
+    lines.push(`${(name ? `${name}:` : '').padEnd(width)}${value}`);
+  }
+  // Log lines verbatim (bounded), indented under the fields: they are evidence, not prose.
+  const logs = details?.logs ?? [];
+  if (logs.length > 0) {
+    lines.push('Log:');
+    for (const line of logs) lines.push(`  ${truncate(oneLine(line.message), 300)}`);
+  }
   return lines;
 }
 

@@ -79,6 +79,11 @@ const CAP = {
   groupKey: 120,
   by: 60,
   url: 300,
+  explanation: 300,
+  hints: 3,
+  hint: 160,
+  logLines: 3,
+  logLine: 200,
 };
 
 /**
@@ -135,6 +140,25 @@ function valueHtml(incident: NotifiedIncident): string | undefined {
   return `${value} (threshold <code>${escapeHtml(formatNumber(incident.threshold))}</code>)`;
 }
 
+/** Why the detector fired, root-cause hints and log lines: what to look at first. */
+function detailsHtml(incident: NotifiedIncident): string[] {
+  const details = incident.details;
+  if (!details) return [];
+  const lines: string[] = [];
+  if (details.explanation) lines.push(`<b>Why:</b> ${esc(details.explanation, CAP.explanation)}`);
+  const hints = details.related?.slice(0, CAP.hints) ?? [];
+  if (hints.length > 0) {
+    lines.push('<b>Related:</b>');
+    for (const hint of hints) lines.push(`• ${esc(oneLine(hint.note), CAP.hint)}`);
+  }
+  const logs = details.logs?.slice(0, CAP.logLines) ?? [];
+  if (logs.length > 0) {
+    const text = logs.map((line) => truncate(oneLine(line.message), CAP.logLine)).join('\n');
+    lines.push(`<b>Log:</b>\n<pre>${escapeHtml(text)}</pre>`);
+  }
+  return lines;
+}
+
 /** The message for one incident. */
 function formatSingle(view: NotificationView, incident: NotifiedIncident): string {
   const lines: string[] = [];
@@ -157,6 +181,7 @@ function formatSingle(view: NotificationView, incident: NotifiedIncident): strin
   }
   const value = valueHtml(incident);
   if (value) lines.push(`<b>Value:</b> ${value}`);
+  if (!isResolved(incident)) lines.push(...detailsHtml(incident));
   if (incident.by && !view.reminder) {
     lines.push(`<b>By:</b> ${esc(incident.by, CAP.by)}`);
   }

@@ -3,7 +3,13 @@
  * formatting does not change when the store does. The incidents module maps its records onto
  * these views.
  */
-import type { IncidentStatus, Labels, Severity, Transition } from '../incidents/types.js';
+import type {
+  IncidentStatus,
+  Labels,
+  Severity,
+  SignalDetails,
+  Transition,
+} from '../incidents/types.js';
 
 /** One incident as a notification shows it, with the transition that caused the notification. */
 export interface NotifiedIncident {
@@ -29,6 +35,8 @@ export interface NotifiedIncident {
   /** How many signals the incident has absorbed. */
   count: number;
   runbook?: string;
+  /** Explanation, root-cause hints and log lines, when the detector gave them. */
+  details?: SignalDetails;
   /** Epoch ms until which notifications are silenced, when they are. */
   silencedUntil?: number;
 }

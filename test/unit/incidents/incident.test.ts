@@ -10,7 +10,7 @@ import {
   setSilenced,
   settleFlapping,
 } from '../../../lambdas/incidents/incident.js';
-import type { Signal } from '../../../lambdas/incidents/types.js';
+import { DETAIL_LIMITS, type Signal } from '../../../lambdas/incidents/types.js';
 import { HOUR, MINUTE, POLICY, SECOND, signalFactory, T0 } from './factories.js';
 
 type Step =
@@ -145,6 +145,41 @@ describe('Function: applySignal', () => {
       if (value === undefined) expect(incident).not.toHaveProperty(key);
       else expect(incident).toHaveProperty(key, value);
     }
+  });
+
+  it('keeps the details of the latest signal that has them, bounded', () => {
+    // Prepare
+    const logs = Array.from({ length: 50 }, (_, i) => ({
+      ts: T0,
+      source: 'app',
+      message: `line ${i} ${'x'.repeat(2000)}`,
+    }));
+    const opened = applySignal(
+      undefined,
+      signalFactory({ details: { explanation: 'first', logs } }),
+      POLICY,
+      T0,
+    ).incident;
+
+    // Act
+    const refreshed = applySignal(
+      opened,
+      signalFactory({ ts: T0 + MINUTE, details: { explanation: 'second' } }),
+      POLICY,
+      T0 + MINUTE,
+    ).incident;
+    const kept = applySignal(
+      refreshed,
+      signalFactory({ ts: T0 + 2 * MINUTE }),
+      POLICY,
+      T0,
+    ).incident;
+
+    // Assess
+    expect(opened?.details?.logs).toHaveLength(DETAIL_LIMITS.logs);
+    expect(opened?.details?.logs?.[0]?.message).toHaveLength(DETAIL_LIMITS.logMessage);
+    expect(refreshed?.details).toEqual({ explanation: 'second' });
+    expect(kept?.details).toEqual({ explanation: 'second' });
   });
 
   it('opens a new incident past the reopen window and hands back the old one', () => {

@@ -34,6 +34,31 @@ describe('Function: formatEmail', () => {
     expect(short).toBe(`${subject} ${DASHBOARD}/incidents/01JD7Q3H2ZK8M4W9X6V5T1R0PA`);
   });
 
+  it('adds the explanation, hints and log lines of an open incident', () => {
+    // Prepare
+    const details = {
+      explanation: 'node_load1 = 7.9, expected 0.4–1.6: level shift up',
+      related: [
+        { series: 'a', since: NOW, score: 0.9, note: 'disk I/O rose 4m before' },
+        { series: 'b', since: NOW, score: 0.7, note: 'network errors rose 1m before' },
+      ],
+      logs: [{ ts: NOW, source: 'app', message: 'ERROR pool\nexhausted' }],
+    };
+
+    // Act
+    const { body } = formatEmail(view({ incidents: [incident({ details })] }));
+
+    // Assess
+    expect(body).toContain(
+      [
+        'Why:       node_load1 = 7.9, expected 0.4–1.6: level shift up',
+        'Related:   disk I/O rose 4m before',
+        '           network errors rose 1m before',
+      ].join('\n'),
+    );
+    expect(body).toContain('Log:\n  ERROR pool exhausted\n');
+  });
+
   it('writes a resolution with its duration', () => {
     // Act
     const { subject, body } = formatEmail(

@@ -89,6 +89,29 @@ describe('Function: formatTelegram', () => {
     expect(text.split('\n')[1]).toBe('one &lt;b&gt;Where:&lt;/b&gt; fake');
   });
 
+  it('shows the explanation, root-cause hints and log lines of an open incident, escaped', () => {
+    // Prepare
+    const details = {
+      explanation: 'node_load1 = 7.9, expected 0.4–1.6 (+9.2σ): level shift up',
+      related: [
+        { series: 'disk', since: NOW - 240_000, score: 0.9, note: 'disk I/O rose 4m before' },
+      ],
+      logs: [{ ts: NOW, source: '/var/log/app.log', message: 'ERROR <pool> exhausted' }],
+    };
+
+    // Act
+    const { text } = formatTelegram(view({ incidents: [incident({ details })] }));
+    const resolved = formatTelegram(
+      view({ incidents: [incident({ details, transition: 'resolved', status: 'resolved' })] }),
+    );
+
+    // Assess
+    expect(text).toContain(`<b>Why:</b> ${details.explanation}`);
+    expect(text).toContain('<b>Related:</b>\n• disk I/O rose 4m before');
+    expect(text).toContain('<b>Log:</b>\n<pre>ERROR &lt;pool&gt; exhausted</pre>');
+    expect(resolved.text).not.toContain('<b>Why:</b>');
+  });
+
   it('shows a non-web runbook as code, not as a link', () => {
     // Act
     const { text } = formatTelegram(
