@@ -25,7 +25,13 @@
 
 import { matchesAll } from '../incidents/matchers.js';
 import type { Labels, Signal } from '../incidents/types.js';
-import { AGENT_LABELS, type AggregateOp, type ComparisonOp, type Rule } from './schema.js';
+import {
+  AGENT_LABELS,
+  type AggregateOp,
+  type ComparisonOp,
+  type Rule,
+  type ThresholdRule,
+} from './schema.js';
 import { render } from './template.js';
 import { trendAdd, trendPredict } from './trend.js';
 import type {
@@ -45,6 +51,19 @@ export const JOIN_TOLERANCE_MS = 60_000;
 export interface EvaluationResult {
   signals: Signal[];
   state: EngineState;
+  /** The values of the anomaly rules, in time order, for the anomaly detector to score. */
+  samples: AnomalySample[];
+}
+
+/** One value of one anomaly rule's output series at one instant. */
+export interface AnomalySample {
+  ruleId: string;
+  /** The series within the agent ({@link seriesKey}): with the rule id, the detector state's key. */
+  key: string;
+  /** The series' labels with `agent` and `host`. */
+  labels: Labels;
+  ts: number;
+  value: number;
 }
 
 /** A point after selection and transforms: one value of one series at one instant. */
@@ -94,31 +113,45 @@ export function evaluate(
   }
 
   const signals: Signal[] = [];
+  const samples: AnomalySample[] = [];
   const live = new Set<string>();
   for (const rule of rules) {
     live.add(rule.id);
     const ruleState = next.rules[rule.id] ?? { out: {} };
     next.rules[rule.id] = ruleState;
+    if (rule.kind === 'anomaly') {
+      for (const sample of values(rule, ruleState, byName, agentLabels)) {
+        const labels = { ...parseKey(sample.key), ...agentLabels };
+        samples.push({ ruleId: rule.id, ...sample, labels });
+      }
+      forget(rule, ruleState, next.hw, () => {});
+      continue;
+    }
     const emit = (key: string, status: Signal['status'], value: number, ts: number) =>
       signals.push(toSignal(rule, { ...parseKey(key), ...agentLabels }, status, value, ts));
-    if (rule.transform === 'staleness')
+    if (rule.transform === 'staleness') {
       evaluateStaleness(rule, ruleState, byName, agentLabels, emit);
-    else evaluateValues(rule, ruleState, byName, agentLabels, emit);
+    } else {
+      for (const sample of values(rule, ruleState, byName, agentLabels)) {
+        step(rule, ruleState.out, sample.key, sample.ts, sample.value, emit);
+      }
+    }
     forget(rule, ruleState, next.hw, emit);
   }
   for (const id of Object.keys(next.rules)) if (!live.has(id)) delete next.rules[id];
-  return { signals, state: next };
+  samples.sort((a, b) => a.ts - b.ts);
+  return { signals, state: next, samples };
 }
 
 type Emit = (key: string, status: Signal['status'], value: number, ts: number) => void;
 
-function evaluateValues(
+/** A rule's values this batch, per output series and instant, in time order: what it judges. */
+function values(
   rule: Rule,
   ruleState: RuleState,
   byName: ReadonlyMap<string, RulePoint[]>,
   agentLabels: Labels,
-  emit: Emit,
-): void {
+): Sample[] {
   const inputs = ruleState.in ?? {};
   ruleState.in = inputs;
   let samples = transform(
@@ -146,10 +179,8 @@ function evaluateValues(
   if (rule.aggregate) samples = aggregate(samples, rule.aggregate.op, rule.aggregate.by);
   if (Object.keys(inputs).length === 0) delete ruleState.in;
   samples.sort((a, b) => a.ts - b.ts || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (const sample of samples) {
-    const value = rule.complement ? 1 - sample.value : sample.value;
-    step(rule, ruleState.out, sample.key, sample.ts, value, emit);
-  }
+  if (!rule.complement) return samples;
+  return samples.map((sample) => ({ ...sample, value: 1 - sample.value }));
 }
 
 /** The points of one metric matching the matchers, per series, in time order, one per instant. */
@@ -278,7 +309,7 @@ function combine(op: AggregateOp, values: readonly number[]): number {
  * known series of the rule is worth the seconds since it was last reported: 0 when present.
  */
 function evaluateStaleness(
-  rule: Rule,
+  rule: ThresholdRule,
   ruleState: RuleState,
   byName: ReadonlyMap<string, RulePoint[]>,
   agentLabels: Labels,
@@ -314,7 +345,7 @@ function evaluateStaleness(
 
 /** One evaluation of one output series: the `for` / M-of-N state machine. */
 function step(
-  rule: Rule,
+  rule: ThresholdRule,
   out: Record<string, SeriesState>,
   key: string,
   ts: number,
@@ -427,7 +458,7 @@ function parseKey(key: string): Labels {
 }
 
 function toSignal(
-  rule: Rule,
+  rule: ThresholdRule,
   labels: Labels,
   status: Signal['status'],
   value: number,

@@ -31,6 +31,9 @@ export type ComparisonOp = (typeof COMPARISON_OPS)[number];
 export const AGGREGATE_OPS = ['avg', 'sum', 'max', 'min', 'count'] as const;
 export type AggregateOp = (typeof AGGREGATE_OPS)[number];
 
+export const ANOMALY_DIRECTIONS = ['both', 'up', 'down'] as const;
+export type AnomalyDirection = (typeof ANOMALY_DIRECTIONS)[number];
+
 /** Label names the engine sets from the envelope on every series. */
 export const AGENT_LABELS = ['agent', 'host'] as const;
 
@@ -120,8 +123,21 @@ const RuleBaseSchema = z.strictObject({
     .optional(),
   /** Use `1 - value` (idle → busy, available → used). */
   complement: z.boolean().default(false),
-  op: z.enum(COMPARISON_OPS),
-  threshold: z.number().refine(Number.isFinite, { message: 'must be a finite number' }),
+  /** Threshold rules: compare the value with `threshold` (required unless `anomaly` is set). */
+  op: z.enum(COMPARISON_OPS).optional(),
+  threshold: z.number().refine(Number.isFinite, { message: 'must be a finite number' }).optional(),
+  /**
+   * Anomaly rules: score the value with the online anomaly detector (one per output series)
+   * instead of comparing it with a threshold.
+   */
+  anomaly: z
+    .strictObject({
+      /** Below 1 alerts less readily, above 1 more; feedback lowers it per series. @default 1 */
+      sensitivity: z.number().positive().max(10).default(1),
+      /** Only deviations in this direction alert. @default both */
+      direction: z.enum(ANOMALY_DIRECTIONS).default('both'),
+    })
+    .optional(),
   /** How long the condition must hold before firing (Prometheus `for`). */
   for: duration.optional(),
   /** Fire when at least `m` of the last `n` evaluations hold (CloudWatch "M out of N"). */
@@ -141,6 +157,30 @@ const RuleBaseSchema = z.strictObject({
 });
 
 export const RuleSchema = RuleBaseSchema.superRefine((rule, ctx) => {
+  if (rule.anomaly) {
+    for (const key of ['op', 'threshold', 'for', 'mOfN'] as const) {
+      if (rule[key] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'not used by an anomaly rule: the detector decides when it fires',
+        });
+      }
+    }
+    if (typeof rule.transform === 'object' || rule.transform === 'staleness') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['transform'],
+        message: 'an anomaly rule takes transform none or rate',
+      });
+    }
+  } else {
+    for (const key of ['op', 'threshold'] as const) {
+      if (rule[key] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'required unless anomaly is set' });
+      }
+    }
+  }
   if (rule.for !== undefined && rule.mOfN !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['mOfN'], message: 'use either for or mOfN, not both' });
   }
@@ -184,8 +224,15 @@ export const RulesSchema = z.array(RuleSchema);
 export type RuleDefinition = z.input<typeof RuleSchema>;
 /** A validated, compiled rule: what the engine evaluates. */
 export type Rule = z.output<typeof RuleSchema>;
+/** A rule that compares its value with a threshold. */
+export type ThresholdRule = Extract<Rule, { kind: 'threshold' }>;
+/** A rule whose value the anomaly detector scores. */
+export type AnomalyRule = Extract<Rule, { kind: 'anomaly' }>;
 
 type ParsedRule = z.output<typeof RuleBaseSchema>;
+
+/** An anomaly rule resolves once its series has scored normal this long. */
+export const DEFAULT_ANOMALY_RESOLVE_AFTER_MS = 10 * 60_000;
 
 function compile(rule: ParsedRule) {
   const forMs = rule.for ?? 0;
@@ -198,7 +245,7 @@ function compile(rule: ParsedRule) {
           minSpanMs: transform.predictLinear.minSpan ?? transform.predictLinear.window / 6,
         }
       : undefined;
-  return {
+  const common = {
     id: rule.id,
     metric: rule.metric,
     matchers: rule.matchers ?? [],
@@ -210,16 +257,32 @@ function compile(rule: ParsedRule) {
       : undefined,
     aggregate: rule.aggregate,
     complement: rule.complement,
-    op: rule.op,
-    threshold: rule.threshold,
-    forMs,
-    mOfN: rule.mOfN,
-    resolveAfterMs: rule.resolveAfter ?? 0,
     repeatEveryMs: rule.repeatEvery ?? DEFAULT_REPEAT_EVERY_MS,
     staleAfterMs: rule.staleAfter ?? Math.max(3 * forMs, MIN_STALE_AFTER_MS, trend?.windowMs ?? 0),
     severity: rule.severity,
     summary: rule.summary,
     runbook: rule.runbook,
+  };
+  if (rule.anomaly) {
+    return {
+      ...common,
+      kind: 'anomaly' as const,
+      anomaly: rule.anomaly,
+      resolveAfterMs: rule.resolveAfter ?? DEFAULT_ANOMALY_RESOLVE_AFTER_MS,
+    };
+  }
+  // The refinement above guarantees both for a threshold rule.
+  if (rule.op === undefined || rule.threshold === undefined) {
+    throw new Error(`rule ${rule.id}: op and threshold are required`);
+  }
+  return {
+    ...common,
+    kind: 'threshold' as const,
+    op: rule.op,
+    threshold: rule.threshold,
+    forMs,
+    mOfN: rule.mOfN,
+    resolveAfterMs: rule.resolveAfter ?? 0,
   };
 }
 

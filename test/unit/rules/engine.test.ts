@@ -18,6 +18,56 @@ import {
 } from './factories.js';
 
 describe('Function: evaluate', () => {
+  describe('anomaly rules', () => {
+    const anomalyRule = () =>
+      makeRule({
+        op: undefined,
+        threshold: undefined,
+        anomaly: {},
+        transform: 'rate',
+        complement: true,
+      });
+
+    it('hands their values to the detector, in time order, instead of comparing them', () => {
+      // Prepare
+      const points = series('m', [0, 30, 90], { step: MINUTE, labels: { cpu: '0' } });
+
+      // Act
+      const result = evaluate([anomalyRule()], undefined, makeBatch(points), T0 + HOUR);
+
+      // Assess
+      expect(result.signals).toEqual([]);
+      expect(result.samples).toEqual([
+        {
+          ruleId: 'TestRule',
+          key: '{"cpu":"0"}',
+          labels: { cpu: '0', agent: AGENT.id, host: AGENT.hostname },
+          ts: T0 + MINUTE,
+          value: 0.5,
+        },
+        {
+          ruleId: 'TestRule',
+          key: '{"cpu":"0"}',
+          labels: { cpu: '0', agent: AGENT.id, host: AGENT.hostname },
+          ts: T0 + 2 * MINUTE,
+          value: 0,
+        },
+      ]);
+    });
+
+    it('gives nothing for points it has already taken in (a replayed batch)', () => {
+      // Prepare
+      const batch = makeBatch(series('m', [0, 30, 90], { step: MINUTE }));
+      const first = evaluate([anomalyRule()], undefined, batch, T0 + HOUR);
+
+      // Act
+      const replay = evaluate([anomalyRule()], first.state, batch, T0 + HOUR);
+
+      // Assess
+      expect(replay.samples).toEqual([]);
+    });
+  });
+
   describe('comparison', () => {
     it.each<[ComparisonOp, number, boolean]>([
       ['>', 11, true],

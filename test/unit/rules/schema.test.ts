@@ -99,6 +99,54 @@ describe('Function: parseRules', () => {
     expect(error.message).toContain(`rule HighCpu, key ${key}:`);
   });
 
+  it('compiles an anomaly rule: no threshold, detector settings with defaults', () => {
+    // Prepare
+    const { op: _op, threshold: _threshold, for: _for, ...rest } = valid;
+
+    // Act
+    const [rule] = parseRules([{ ...rest, id: 'CpuAnomaly', anomaly: {} }]);
+
+    // Assess
+    expect(rule).toMatchObject({
+      kind: 'anomaly',
+      anomaly: { sensitivity: 1, direction: 'both' },
+      resolveAfterMs: 600_000,
+    });
+    expect(rule).not.toHaveProperty('threshold');
+  });
+
+  it.each<[string, Record<string, unknown>, string, RegExp]>([
+    ['a threshold rule without op', { op: undefined }, 'op', /required unless anomaly/],
+    ['an anomaly rule with a threshold', { anomaly: {}, for: undefined }, 'threshold', /detector/],
+    [
+      'an anomaly rule with a trend',
+      {
+        anomaly: {},
+        op: undefined,
+        threshold: undefined,
+        for: undefined,
+        aggregate: undefined,
+        transform: { predictLinear: { window: '1h', horizon: '1h' } },
+      },
+      'transform',
+      /none or rate/,
+    ],
+    [
+      'a zero sensitivity',
+      { anomaly: { sensitivity: 0 }, op: undefined, threshold: undefined, for: undefined },
+      'anomaly.sensitivity',
+      /./,
+    ],
+  ])('says what is wrong with %s', (_case, change, key, message) => {
+    // Act
+    const { issues } = issuesOf([{ ...valid, ...change }]);
+
+    // Assess
+    expect(issues).toContainEqual(
+      expect.objectContaining({ ruleId: 'HighCpu', key, message: expect.stringMatching(message) }),
+    );
+  });
+
   it('names a rule without id by its index, and reports every bad rule', () => {
     // Prepare
     const rules = [valid, { ...valid, id: undefined }, { ...valid, id: 'Other', for: 'soon' }];
