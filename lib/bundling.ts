@@ -19,6 +19,7 @@ export const LAMBDA_ENTRIES = {
   'alert-ticker': 'lambdas/alert-ticker/index.ts',
   alertmanager: 'lambdas/alertmanager/index.ts',
   chatops: 'lambdas/chatops/index.ts',
+  'remote-write': 'lambdas/remote-write/index.ts',
 } as const;
 
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;

@@ -35,6 +35,14 @@ export const ENV = {
   telegramAllowedChats: 'TELEGRAM_ALLOWED_CHATS',
   /** Base URL of the dashboard, for links in messages. */
   dashboardUrl: 'DASHBOARD_URL',
+  /** Kinesis stream of metrics envelopes, for handlers that put into it (Prometheus remote write). */
+  metricsStreamName: 'METRICS_STREAM_NAME',
+  /** `apiKey` (API Gateway checks x-api-key) or `bearer` (the handler checks the token secret). */
+  remoteWriteAuth: 'REMOTE_WRITE_AUTH',
+  /** Secrets Manager secret holding `{"token": "..."}`, the bearer token Prometheus presents. */
+  remoteWriteSecretArn: 'REMOTE_WRITE_SECRET_ARN',
+  /** Secrets Manager secret holding `{"token": "..."}`, the bearer token of the dashboard API. */
+  dashboardSecretArn: 'DASHBOARD_SECRET_ARN',
 } as const;
 
 export const METRIC_STORE_KINDS = ['timestream', 'dynamodb'] as const;
