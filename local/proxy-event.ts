@@ -12,8 +12,10 @@ export interface ProxyRequest {
   readonly resource: string;
   readonly url: URL;
   readonly headers: IncomingHttpHeaders;
-  /** UTF-8 body, or null when empty. */
+  /** UTF-8 body, or base64 when `isBase64Encoded`; null when empty. */
   readonly body: string | null;
+  /** A binary media type body, base64-encoded as API Gateway passes it. @default false */
+  readonly isBase64Encoded?: boolean;
   readonly requestId: string;
   readonly sourceIp: string;
   readonly apiKey: string | null;
@@ -50,7 +52,7 @@ export function toProxyEvent(request: ProxyRequest): APIGatewayProxyEvent {
     pathParameters: null,
     stageVariables: null,
     body: request.body,
-    isBase64Encoded: false,
+    isBase64Encoded: request.isBase64Encoded ?? false,
     requestContext: {
       accountId: LOCAL_ACCOUNT_ID,
       apiId: LOCAL_API_ID,

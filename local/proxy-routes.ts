@@ -12,6 +12,12 @@ export interface ProxyRouteOptions {
   readonly apiKeyRequired: boolean;
   readonly handler: ProxyHandler;
   readonly logger: Logger;
+  /**
+   * Content types passed to the handler base64-encoded with `isBase64Encoded`, as the API's
+   * `binaryMediaTypes` make API Gateway do (e.g. remote write's `application/x-protobuf`).
+   * @default none: bodies are passed as UTF-8 text
+   */
+  readonly binaryMediaTypes?: readonly string[];
 }
 
 export function proxyRoute({
@@ -20,16 +26,20 @@ export function proxyRoute({
   apiKeyRequired,
   handler,
   logger,
+  binaryMediaTypes = [],
 }: ProxyRouteOptions): Route {
   return {
     method,
     path,
     apiKeyRequired,
     handle: async (request) => {
+      const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase() ?? '';
+      const binary = binaryMediaTypes.includes(type);
       const event = toProxyEvent({
         ...request,
         resource: path,
-        body: request.body.length > 0 ? request.body.toString('utf8') : null,
+        body: request.body.length > 0 ? request.body.toString(binary ? 'base64' : 'utf8') : null,
+        isBase64Encoded: binary,
       });
       let result: APIGatewayProxyResult;
       try {

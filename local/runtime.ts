@@ -10,6 +10,8 @@ import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { type AlertingConfig, parseAlertingConfig } from '../lambdas/incidents/config.js';
 import type { IncidentService } from '../lambdas/incidents/service.js';
 import { QUERY_ROUTES } from '../lambdas/query/query.js';
+import { REMOTE_WRITE_CONTENT_TYPE } from '../lambdas/remote-write/decode.js';
+import { createRemoteWriteHandler, REMOTE_WRITE_PATH } from '../lambdas/remote-write/handler.js';
 import { resolveRuleDefinitions } from '../lambdas/rules/config.js';
 import type { RuleDefinition } from '../lambdas/rules/schema.js';
 import type { IngestKind } from '../lambdas/shared/contracts.js';
@@ -178,6 +180,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         // Alertmanager cannot send x-api-key; the handler checks its bearer token instead.
         apiKeyRequired: false,
         handler: handlers.alertmanager,
+        logger,
+      }),
+      proxyRoute({
+        method: 'POST',
+        path: REMOTE_WRITE_PATH,
+        // Prometheus sends the key as an x-api-key header or a bearer token; the handler takes both.
+        apiKeyRequired: false,
+        binaryMediaTypes: [REMOTE_WRITE_CONTENT_TYPE],
+        handler: createRemoteWriteHandler({
+          kinesis: clients.kinesis,
+          streamName: LOCAL_STREAMS.metrics,
+          gatewayChecksApiKey: false,
+          apiKeys: async () => [apiKey],
+          bearerTokens: async () => [apiKey],
+          logger,
+        }),
         logger,
       }),
     ];
