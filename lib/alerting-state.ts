@@ -10,6 +10,7 @@ import {
   INCIDENTS_TABLE,
   OUTBOX_TABLE,
   RULE_STATE_TABLE,
+  SERIES_STATE_TABLE,
   SILENCES_TABLE,
   type TableSchema,
 } from '../lambdas/stores/table-schemas.js';
@@ -36,6 +37,8 @@ function indexNames(schema: TableSchema): string[] {
  */
 export class AlertingState extends Construct {
   public readonly ruleStateTable: Table;
+  /** Anomaly detector state per series and recent deviations per agent. */
+  public readonly seriesStateTable: Table;
   public readonly incidentsTable: Table;
   public readonly alertGroupsTable: Table;
   public readonly silencesTable: Table;
@@ -48,6 +51,7 @@ export class AlertingState extends Construct {
     super(scope, id);
     const options = { removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN };
     this.ruleStateTable = schemaTable(this, 'RuleStateTable', RULE_STATE_TABLE, options);
+    this.seriesStateTable = schemaTable(this, 'SeriesStateTable', SERIES_STATE_TABLE, options);
     this.incidentsTable = schemaTable(this, 'IncidentsTable', INCIDENTS_TABLE, options);
     this.alertGroupsTable = schemaTable(this, 'AlertGroupsTable', ALERT_GROUPS_TABLE, options);
     this.silencesTable = schemaTable(this, 'SilencesTable', SILENCES_TABLE, options);
@@ -60,6 +64,7 @@ export class AlertingState extends Construct {
   public environment(): Record<string, string> {
     return {
       [ENV.ruleStateTable]: this.ruleStateTable.tableName,
+      [ENV.seriesStateTable]: this.seriesStateTable.tableName,
       [ENV.incidentsTable]: this.incidentsTable.tableName,
       [ENV.alertGroupsTable]: this.alertGroupsTable.tableName,
       [ENV.silencesTable]: this.silencesTable.tableName,
@@ -78,9 +83,24 @@ export class AlertingState extends Construct {
     grantOnTable(this.configTable, grantee, 'dynamodb:GetItem');
   }
 
-  /** GetItem and PutItem on the rule-state table (one versioned item per agent). */
+  /**
+   * GetItem and PutItem on the rule-state table (one versioned item per agent), and BatchGetItem,
+   * GetItem and PutItem on the series-state table (versioned items per anomaly series).
+   */
   public grantRuleState(grantee: IGrantable): void {
     grantOnTable(this.ruleStateTable, grantee, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    grantOnTable(
+      this.seriesStateTable,
+      grantee,
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+    );
+  }
+
+  /** GetItem and PutItem on the series-state table: feedback lowers a series' sensitivity. */
+  public grantSeriesFeedback(grantee: IGrantable): void {
+    grantOnTable(this.seriesStateTable, grantee, 'dynamodb:GetItem', 'dynamodb:PutItem');
   }
 
   /**

@@ -17,6 +17,7 @@ import { DynamoDbAgentRegistry } from '../lambdas/stores/dynamodb-agent-registry
 import { DynamoDbConfigStore } from '../lambdas/stores/dynamodb-config-store.js';
 import { DynamoDbLogStore } from '../lambdas/stores/dynamodb-log-store.js';
 import { DynamoDbMetricStore } from '../lambdas/stores/dynamodb-metric-store.js';
+import { DynamoDbSeriesStateStore } from '../lambdas/stores/dynamodb-series-state-store.js';
 import { DynamoDbRuleStateStore } from '../lambdas/stores/dynamodb-rule-state-store.js';
 import type { KinesisHandler } from './poller.js';
 import type { ProxyHandler } from './proxy-routes.js';
@@ -56,7 +57,7 @@ export function createLocalHandlers(deps: LocalHandlerDeps): LocalHandlers {
       metricStore,
       agents,
       logger: detectorLogger,
-      thresholdRules: {
+      rules: {
         // The rules the runtime wrote to the local config table at start, as on AWS.
         rules: cachedRules({
           source: new DynamoDbConfigStore({ client, tableName: tables.config }),
@@ -64,6 +65,7 @@ export function createLocalHandlers(deps: LocalHandlerDeps): LocalHandlers {
           ttlMs: deps.rulesTtlMs,
         }),
         ruleState: new DynamoDbRuleStateStore({ client, tableName: tables.ruleState }),
+        seriesState: new DynamoDbSeriesStateStore({ client, tableName: tables.seriesState }),
         signals: incidents,
       },
     }),

@@ -26,6 +26,7 @@ import {
   METRICS_TABLE,
   OUTBOX_TABLE,
   RULE_STATE_TABLE,
+  SERIES_STATE_TABLE,
   SILENCES_TABLE,
   TABLE_SCHEMAS,
   type TableSchema,
@@ -42,6 +43,7 @@ export interface TableNames {
   readonly logs: string;
   readonly agents: string;
   readonly ruleState: string;
+  readonly seriesState: string;
   readonly incidents: string;
   readonly alertGroups: string;
   readonly silences: string;
@@ -60,6 +62,7 @@ export const LOCAL_TABLES: TableNames = {
   logs: localTableName(LOGS_TABLE),
   agents: localTableName(AGENTS_TABLE),
   ruleState: localTableName(RULE_STATE_TABLE),
+  seriesState: localTableName(SERIES_STATE_TABLE),
   incidents: localTableName(INCIDENTS_TABLE),
   alertGroups: localTableName(ALERT_GROUPS_TABLE),
   silences: localTableName(SILENCES_TABLE),

@@ -5,7 +5,7 @@ import { arrivalTime, createEnvelopeConsumer } from '../shared/kinesis-consumer.
 import { logger as defaultLogger } from '../shared/powertools.js';
 import { isWithinSkew } from '../shared/validation.js';
 import type { AgentRegistry, MetricWriter, StoredPoint } from '../stores/types.js';
-import { evaluateThresholdRules, type ThresholdRulesDeps } from './threshold-rules.js';
+import { evaluateRules, type RulesDeps } from './rules.js';
 
 export interface MetricsDetectorDeps {
   readonly metricStore: MetricWriter;
@@ -13,13 +13,16 @@ export interface MetricsDetectorDeps {
   readonly logger?: Logger;
   readonly metrics?: Metrics;
   readonly now?: () => number;
-  /** Threshold rules, evaluated on every batch after its points are stored; none when absent. */
-  readonly thresholdRules?: ThresholdRulesDeps;
+  /**
+   * Threshold and anomaly rules, evaluated on every batch after its points are stored; none when
+   * absent.
+   */
+  readonly rules?: RulesDeps;
 }
 
 /**
- * The metrics stream consumer: stores each batch's points, evaluates the threshold rules on them
- * and marks the agent as seen. Points
+ * The metrics stream consumer: stores each batch's points, evaluates the threshold and anomaly
+ * rules on them and marks the agent as seen. Points
  * outside the accepted time window, and points the store refuses for good, are counted and
  * logged; a transient store error fails the record so Kinesis delivers it again.
  */
@@ -63,13 +66,8 @@ export function createMetricsDetector(
         deps.metrics?.addMetric('PointsRejected', MetricUnit.Count, result.rejected.length);
       }
       deps.metrics?.addMetric('PointsWritten', MetricUnit.Count, result.written);
-      if (deps.thresholdRules) {
-        const signals = await evaluateThresholdRules(
-          deps.thresholdRules,
-          batch.agent,
-          points,
-          receivedAt,
-        );
+      if (deps.rules) {
+        const signals = await evaluateRules(deps.rules, batch.agent, points, receivedAt);
         if (signals.length > 0)
           deps.metrics?.addMetric('Signals', MetricUnit.Count, signals.length);
       }

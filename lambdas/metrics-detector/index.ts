@@ -10,6 +10,7 @@ import {
   incidentServiceFromEnv,
   metricWriterFromEnv,
   ruleStateStoreFromEnv,
+  seriesStateStoreFromEnv,
 } from '../stores/from-env.js';
 import { createMetricsDetector } from './detector.js';
 
@@ -18,10 +19,11 @@ const detector = createMetricsDetector({
   agents: agentRegistryFromEnv(process.env),
   logger,
   metrics,
-  thresholdRules: {
+  rules: {
     // The deployment's rules (config table), re-read at most once a minute per instance.
     rules: cachedRules({ source: configStoreFromEnv(process.env), logger }),
     ruleState: ruleStateStoreFromEnv(process.env),
+    seriesState: seriesStateStoreFromEnv(process.env),
     signals: incidentServiceFromEnv(process.env),
   },
 });

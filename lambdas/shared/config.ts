@@ -20,6 +20,7 @@ export const ENV = {
   /** Telegram chat of the default receiver. */
   telegramChatId: 'TELEGRAM_CHAT_ID',
   ruleStateTable: 'RULE_STATE_TABLE',
+  seriesStateTable: 'SERIES_STATE_TABLE',
   /** Idempotency keys (e.g. Telegram update ids already handled), with a TTL. */
   dedupTable: 'DEDUP_TABLE',
   /** Deployment configuration (the threshold rules item), read by the metrics detector. */
@@ -35,6 +36,23 @@ export const ENV = {
   telegramAllowedChats: 'TELEGRAM_ALLOWED_CHATS',
   /** Base URL of the dashboard, for links in messages. */
   dashboardUrl: 'DASHBOARD_URL',
+  /** Remediation audit trail and state (budget, circuit breaker, approvals). */
+  remediationAuditTable: 'REMEDIATION_AUDIT_TABLE',
+  remediationStateTable: 'REMEDIATION_STATE_TABLE',
+  /** Secrets Manager secret `{"linkSecret"}` signing the email approval links. */
+  remediationSecretArn: 'REMEDIATION_SECRET_ARN',
+  /** Base URL of the email approval links (`…/v1/remediation/approvals`). */
+  remediationApprovalUrl: 'REMEDIATION_APPROVAL_URL',
+  /** The RunScript allow-list as JSON (see `lambdas/remediation/runbooks.ts`). */
+  remediationScripts: 'REMEDIATION_SCRIPTS',
+  /** Run settings and guard rails (integers; see `lambdas/remediation/settings.ts`). */
+  remediationApprovalTimeoutSeconds: 'REMEDIATION_APPROVAL_TIMEOUT_SECONDS',
+  remediationVerifyDelaySeconds: 'REMEDIATION_VERIFY_DELAY_SECONDS',
+  remediationMaxVerifyAttempts: 'REMEDIATION_MAX_VERIFY_ATTEMPTS',
+  remediationMaxAutoRunsPerHour: 'REMEDIATION_MAX_AUTO_RUNS_PER_HOUR',
+  remediationFailureThreshold: 'REMEDIATION_FAILURE_THRESHOLD',
+  /** State machine ARNs by runbook, as JSON `{"RestartService":"arn:…"}` (dispatcher, ChatOps). */
+  remediationStateMachines: 'REMEDIATION_STATE_MACHINES',
   /** Kinesis stream of metrics envelopes, for handlers that put into it (Prometheus remote write). */
   metricsStreamName: 'METRICS_STREAM_NAME',
   /** `apiKey` (API Gateway checks x-api-key) or `bearer` (the handler checks the token secret). */

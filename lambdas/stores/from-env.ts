@@ -14,6 +14,7 @@ import { DynamoDbAgentRegistry } from './dynamodb-agent-registry.js';
 import { DynamoDbConfigStore } from './dynamodb-config-store.js';
 import { DynamoDbLogStore } from './dynamodb-log-store.js';
 import { DynamoDbMetricStore } from './dynamodb-metric-store.js';
+import { DynamoDbSeriesStateStore } from './dynamodb-series-state-store.js';
 import { DynamoDbRuleStateStore, type RuleStateStore } from './dynamodb-rule-state-store.js';
 import { TimestreamMetricReader } from './timestream-metric-reader.js';
 import { TimestreamMetricWriter } from './timestream-metric-writer.js';
@@ -78,6 +79,13 @@ export function ruleStateStoreFromEnv(env: Env): RuleStateStore {
   return new DynamoDbRuleStateStore({
     client: documentClient(),
     tableName: requireEnv(env, ENV.ruleStateTable),
+  });
+}
+
+export function seriesStateStoreFromEnv(env: Env): DynamoDbSeriesStateStore {
+  return new DynamoDbSeriesStateStore({
+    client: documentClient(),
+    tableName: requireEnv(env, ENV.seriesStateTable),
   });
 }
 

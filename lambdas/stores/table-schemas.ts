@@ -51,6 +51,18 @@ export const RULE_STATE_TABLE: TableSchema = {
 };
 
 /**
+ * Anomaly detection state: pk = agentId, sk = `${ruleId}|${series key}` per anomaly rule series
+ * (detector state, feedback, whether it fires), and sk = `#deviations` for the agent's recent
+ * deviations (root-cause hints). Versioned; expires a while after the series was last seen.
+ */
+export const SERIES_STATE_TABLE: TableSchema = {
+  name: 'series-state',
+  partitionKey: 'agentId',
+  sortKey: 'series',
+  ttlAttribute: 'expiresAt',
+};
+
+/**
  * Incidents, one partition per fingerprint:
  * - head: pk = fingerprint, sk = `head`: the current incident, flattened, with `version`
  *   (conditional writes), `undelivered` transitions, and `expiresAt` once resolved;
@@ -127,17 +139,43 @@ export const CONFIG_TABLE: TableSchema = {
   partitionKey: 'name',
 };
 
+/**
+ * The remediation audit trail, one partition per execution (pk = execution ARN), one item per
+ * event (sk = `<order>#<event>`: requested, approval-requested, approved/denied, outcome), each
+ * written once whatever the retries. Kept: `expiresAt` = event + 400 days.
+ */
+export const REMEDIATION_AUDIT_TABLE: TableSchema = {
+  name: 'remediation-audit',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+};
+
+/**
+ * Remediation state, one item per key (pk): `guard#<runbook>#<target>` (budget and circuit
+ * breaker, versioned) and `approval#<id>` (the task token a pending approval resumes, decided
+ * once; `expiresAt` a day after the approval timed out).
+ */
+export const REMEDIATION_STATE_TABLE: TableSchema = {
+  name: 'remediation-state',
+  partitionKey: 'pk',
+  ttlAttribute: 'expiresAt',
+};
+
 export const TABLE_SCHEMAS = [
   METRICS_TABLE,
   LOGS_TABLE,
   AGENTS_TABLE,
   RULE_STATE_TABLE,
+  SERIES_STATE_TABLE,
   INCIDENTS_TABLE,
   ALERT_GROUPS_TABLE,
   SILENCES_TABLE,
   OUTBOX_TABLE,
   DEDUP_TABLE,
   CONFIG_TABLE,
+  REMEDIATION_AUDIT_TABLE,
+  REMEDIATION_STATE_TABLE,
 ] as const;
 
 /**

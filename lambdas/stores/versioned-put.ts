@@ -13,6 +13,8 @@ export async function putVersioned(
   tableName: string,
   item: Record<string, unknown> & { version: number },
   ref: string,
+  /** The table's partition key attribute, whose absence means "no item yet". */
+  partitionKey = 'pk',
 ): Promise<void> {
   const expected = item.version - 1;
   try {
@@ -20,7 +22,8 @@ export async function putVersioned(
       new PutCommand({
         TableName: tableName,
         Item: item,
-        ConditionExpression: 'attribute_not_exists(pk) OR version = :expected',
+        ConditionExpression: 'attribute_not_exists(#pk) OR version = :expected',
+        ExpressionAttributeNames: { '#pk': partitionKey },
         ExpressionAttributeValues: { ':expected': expected },
       }),
     );
