@@ -17,8 +17,8 @@ import { DynamoDbAgentRegistry } from '../lambdas/stores/dynamodb-agent-registry
 import { DynamoDbConfigStore } from '../lambdas/stores/dynamodb-config-store.js';
 import { DynamoDbLogStore } from '../lambdas/stores/dynamodb-log-store.js';
 import { DynamoDbMetricStore } from '../lambdas/stores/dynamodb-metric-store.js';
-import { DynamoDbSeriesStateStore } from '../lambdas/stores/dynamodb-series-state-store.js';
 import { DynamoDbRuleStateStore } from '../lambdas/stores/dynamodb-rule-state-store.js';
+import { DynamoDbSeriesStateStore } from '../lambdas/stores/dynamodb-series-state-store.js';
 import type { KinesisHandler } from './poller.js';
 import type { ProxyHandler } from './proxy-routes.js';
 import type { TableNames } from './resources.js';
