@@ -1,13 +1,41 @@
-/** Lambda entry of the query API: wiring only; the logic is in ./query.ts. */
+/** Lambda entry of the query and dashboard API: wiring only; the logic is in the modules beside. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
+import { ENV, requireEnv } from '../shared/config.js';
 import { logger } from '../shared/powertools.js';
-import { logStoreFromEnv, metricReaderFromEnv } from '../stores/from-env.js';
+import { secretField } from '../shared/secret-json.js';
+import { DynamoDbAgentRegistry } from '../stores/dynamodb-agent-registry.js';
+import {
+  documentClient,
+  incidentServiceFromEnv,
+  logStoreFromEnv,
+  metricReaderFromEnv,
+} from '../stores/from-env.js';
+import { createDashboardHandler } from './dashboard-api.js';
+import { DynamoDbIncidentHistory } from './incident-history.js';
 import { createQueryHandler } from './query.js';
+import { routeQueries } from './router.js';
 
-const query = createQueryHandler({
-  metricStore: metricReaderFromEnv(process.env),
-  logStore: logStoreFromEnv(process.env),
+const env = process.env;
+const metricStore = metricReaderFromEnv(env);
+const logStore = logStoreFromEnv(env);
+const client = documentClient();
+const token = secretField(
+  new SecretsManagerClient({}),
+  requireEnv(env, ENV.dashboardSecretArn),
+  'token',
+);
+
+const dashboard = createDashboardHandler({
+  metrics: metricStore,
+  logs: logStore,
+  agents: new DynamoDbAgentRegistry({ client, tableName: requireEnv(env, ENV.agentsTable) }),
+  service: incidentServiceFromEnv(env),
+  history: new DynamoDbIncidentHistory({ client, tableName: requireEnv(env, ENV.incidentsTable) }),
+  tokens: async () => [await token()],
 });
 
-export const handler = middy(query).use(injectLambdaContext(logger));
+export const handler = middy(
+  routeQueries(createQueryHandler({ metricStore, logStore }), dashboard),
+).use(injectLambdaContext(logger));

@@ -1,0 +1,45 @@
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Incident } from '../incidents/incident.js';
+import type { IncidentHistory } from './types.js';
+
+export interface DynamoDbIncidentHistoryOptions {
+  readonly client: DynamoDBDocumentClient;
+  /** The incidents table (see `INCIDENTS_TABLE`). */
+  readonly tableName: string;
+  /** Most items read per listing, a bound on the cost of one request. @default 5000 */
+  readonly maxItems?: number;
+  readonly now?: () => number;
+}
+
+/** Attributes of an incident item that are not the incident's (see dynamodb-incident-store.ts). */
+const ITEM_ONLY = ['pk', 'sk', 'undelivered', 'activeShard', 'activeAgent', 'expiresAt'];
+
+/**
+ * Every incident the table keeps, resolved ones included: the heads and the incidents they
+ * replaced. A Scan, because the table holds one small item per incident (90 days by default)
+ * and the dashboard lists them by time across fingerprints, which no key of the table orders.
+ * Expired items are skipped here, as TTL deletes lazily on AWS and never in dynalite.
+ */
+export class DynamoDbIncidentHistory implements IncidentHistory {
+  constructor(private readonly options: DynamoDbIncidentHistoryOptions) {}
+
+  async list(): Promise<Incident[]> {
+    const nowSeconds = (this.options.now ?? Date.now)() / 1000;
+    const maxItems = this.options.maxItems ?? 5000;
+    const incidents: Incident[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.options.client.send(
+        new ScanCommand({ TableName: this.options.tableName, ExclusiveStartKey: startKey }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.expiresAt !== undefined && Number(item.expiresAt) <= nowSeconds) continue;
+        const incident: Record<string, unknown> = { ...item };
+        for (const name of ITEM_ONLY) delete incident[name];
+        incidents.push(incident as unknown as Incident);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && incidents.length < maxItems);
+    return incidents;
+  }
+}
