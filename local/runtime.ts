@@ -25,6 +25,7 @@ import {
   type LocalAwsClients,
 } from './aws-clients.js';
 import { CheckpointStore } from './checkpoints.js';
+import { dashboardRoutes, resolveDashboardToken } from './dashboard.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { startEmulators } from './emulators.js';
 import { FailureDestination } from './failure-destination.js';
@@ -66,12 +67,18 @@ export interface LocalRuntimeOptions {
    * @default the default rules
    */
   readonly ruleDefinitions?: readonly RuleDefinition[];
+  /** Fixed dashboard token. @default a token generated once and kept in `<dataDir>/dashboard-token` */
+  readonly dashboardToken?: string;
 }
 
 export interface LocalRuntime {
   /** Base URL of the API, e.g. `http://127.0.0.1:4800`. */
   readonly url: string;
   readonly apiKey: string;
+  /** The bearer token of the dashboard API (not the agents' API key). */
+  readonly dashboardToken: string;
+  /** The dashboard, with the token in the fragment so a click signs in. */
+  readonly dashboardUrl: string;
   readonly dataDir: string;
   /** Where the emulators listen, for the AWS CLI or SDK clients of tools and tests. */
   readonly endpoints: AwsClientEndpoints;
@@ -112,6 +119,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const lock = await lockDataDir(dataDir);
     cleanups.push({ name: 'data directory lock', run: () => lock.release() });
     const apiKey = await resolveApiKey(dataDir, options.apiKey);
+    const dashboardToken = await resolveDashboardToken(dataDir, options.dashboardToken);
 
     const emulators = await startEmulators({ dataDir });
     cleanups.push({ name: 'emulators', run: () => emulators.stop() });
@@ -162,6 +170,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const routes: Route[] = [
       healthRoute(),
+      ...(await dashboardRoutes({
+        documentClient: clients.documentClient,
+        tables: LOCAL_TABLES,
+        incidents: handlers.incidents,
+        token: dashboardToken,
+        logger,
+      })),
       ...ingestRoutes({ kinesis: clients.kinesis, streams: LOCAL_STREAMS, logger }),
       ...Object.values(QUERY_ROUTES).map((path) =>
         proxyRoute({ method: 'GET', path, apiKeyRequired: true, handler: handlers.query, logger }),
@@ -233,6 +248,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     return {
       url: api.url,
       apiKey,
+      dashboardToken,
+      dashboardUrl: `${api.url}/#token=${dashboardToken}`,
       dataDir,
       endpoints: {
         kinesisEndpoint: emulators.kinesisEndpoint,

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
       `${READY_LINE_PREFIX} in ${seconds} s`,
       `  endpoint: ${runtime.url}`,
       `  API key:  ${runtime.apiKey}`,
+      `  dashboard: ${runtime.dashboardUrl}`,
       `  data:     ${runtime.dataDir}`,
       `  kinesis:  ${runtime.endpoints.kinesisEndpoint} (emulator)`,
       `  dynamodb: ${runtime.endpoints.dynamoDbEndpoint} (emulator)`,
