@@ -12,6 +12,11 @@ import { parseRules, type Rule, type RuleDefinition } from './schema.js';
 const REAL_FILESYSTEMS =
   'fstype!~"tmpfs|ramfs|devtmpfs|overlay|squashfs|erofs|iso9660|nsfs|autofs|fuse\\\\..*"';
 
+/** Loop, RAM and device-mapper disks repeat what their physical device does. */
+const VIRTUAL_DISKS = 'loop.*|ram.*|dm-.*|sr.*';
+/** Loopback and container plumbing: their traffic is counted again on the real interface. */
+const VIRTUAL_NICS = 'lo|veth.*|docker.*|br-.*|virbr.*|cni.*|flannel.*';
+
 export const DEFAULT_RULE_DEFINITIONS: readonly RuleDefinition[] = [
   {
     id: 'HighCpu',
@@ -118,6 +123,56 @@ export const DEFAULT_RULE_DEFINITIONS: readonly RuleDefinition[] = [
     severity: 'warning',
     summary:
       'Container {{ name }} on {{ host }} uses {{ value | percent }} of its memory limit (threshold {{ threshold | percent }})',
+  },
+  // Anomaly rules: the same values, judged by each host's own history (daily and weekly cycles
+  // included) instead of a fixed bound: what no threshold foresaw.
+  {
+    id: 'CpuAnomaly',
+    metric: 'node_cpu_seconds_total',
+    matchers: 'mode="idle"',
+    transform: 'rate',
+    aggregate: { op: 'avg' },
+    complement: true,
+    anomaly: {},
+    severity: 'warning',
+    summary: 'Unusual CPU use on {{ host }}: {{ value | percent }} busy',
+  },
+  {
+    id: 'MemoryAnomaly',
+    metric: 'node_memory_MemAvailable_bytes',
+    divideBy: { metric: 'node_memory_MemTotal_bytes' },
+    complement: true,
+    anomaly: {},
+    severity: 'warning',
+    summary: 'Unusual memory use on {{ host }}: {{ value | percent }} used',
+  },
+  {
+    id: 'DiskIoAnomaly',
+    // Share of time the device was busy (iostat's %util), per physical device.
+    metric: 'node_disk_io_time_seconds_total',
+    matchers: `device!~"${VIRTUAL_DISKS}"`,
+    transform: 'rate',
+    anomaly: {},
+    severity: 'warning',
+    summary: 'Unusual disk I/O on {{ host }} {{ device }}: {{ value | percent }} busy',
+  },
+  {
+    id: 'NetworkReceiveAnomaly',
+    metric: 'node_network_receive_bytes_total',
+    matchers: `device!~"${VIRTUAL_NICS}"`,
+    transform: 'rate',
+    anomaly: {},
+    severity: 'warning',
+    summary: 'Unusual network traffic into {{ host }} {{ device }}: {{ value | bytes }}/s',
+  },
+  {
+    id: 'NetworkTransmitAnomaly',
+    metric: 'node_network_transmit_bytes_total',
+    matchers: `device!~"${VIRTUAL_NICS}"`,
+    transform: 'rate',
+    anomaly: {},
+    severity: 'warning',
+    summary: 'Unusual network traffic out of {{ host }} {{ device }}: {{ value | bytes }}/s',
   },
 ];
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_DEFINITIONS, DEFAULT_RULES } from '../../../lambdas/rules/defaults.js';
+import { evaluate } from '../../../lambdas/rules/engine.js';
 import type { RulePoint } from '../../../lambdas/rules/types.js';
 import { AGENT, HOUR, MINUTE, point, run, SECOND, T0 } from './factories.js';
 
@@ -68,6 +69,47 @@ describe('Default rules', () => {
       'ContainerDown',
       'ContainerHighCpu',
       'ContainerHighMemory',
+      'CpuAnomaly',
+      'MemoryAnomaly',
+      'DiskIoAnomaly',
+      'NetworkReceiveAnomaly',
+      'NetworkTransmitAnomaly',
+    ]);
+  });
+
+  it('give the anomaly rules one value per host, device or interface, never a virtual one', () => {
+    // Prepare: two CPUs, a real and a loop disk, a real NIC and the loopback, two collections
+    const collect = (ts: number, i: number): RulePoint[] => [
+      point('node_cpu_seconds_total', 100 + i * 10, ts, { cpu: '0', mode: 'idle' }),
+      point('node_cpu_seconds_total', 100 + i * 5, ts, { cpu: '1', mode: 'idle' }),
+      point('node_memory_MemAvailable_bytes', GIB, ts),
+      point('node_memory_MemTotal_bytes', 4 * GIB, ts),
+      point('node_disk_io_time_seconds_total', i * 3, ts, { device: 'sda' }),
+      point('node_disk_io_time_seconds_total', i, ts, { device: 'loop0' }),
+      point('node_network_receive_bytes_total', i * 1e6, ts, { device: 'eth0' }),
+      point('node_network_receive_bytes_total', i * 1e6, ts, { device: 'lo' }),
+      point('node_network_transmit_bytes_total', i * 2e6, ts, { device: 'eth0' }),
+    ];
+
+    // Act
+    const { samples } = evaluate(
+      DEFAULT_RULES,
+      undefined,
+      { agent: AGENT, metrics: [...collect(T0, 0), ...collect(T0 + 10 * SECOND, 1)] },
+      T0 + HOUR,
+    );
+
+    // Assess
+    const byRule = samples
+      .map(({ ruleId, key, value }) => [ruleId, key, value])
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    expect(byRule).toEqual([
+      ['CpuAnomaly', '{}', 0.25],
+      ['DiskIoAnomaly', '{"device":"sda"}', 0.3],
+      ['MemoryAnomaly', '{}', 0.75],
+      ['MemoryAnomaly', '{}', 0.75],
+      ['NetworkReceiveAnomaly', '{"device":"eth0"}', 100_000],
+      ['NetworkTransmitAnomaly', '{"device":"eth0"}', 200_000],
     ]);
   });
 
