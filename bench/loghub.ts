@@ -146,7 +146,10 @@ async function main(): Promise<void> {
     datasetsAvailable: results.length,
     datasetsInBenchmark: 16,
     average: averages,
-    published: { GA: PUBLISHED_GA, note: 'average over all 16 LogHub-2k datasets, per-dataset tuning' },
+    published: {
+      GA: PUBLISHED_GA,
+      note: 'average over all 16 LogHub-2k datasets, per-dataset tuning',
+    },
     linesPerSecond: Math.round(linesPerSecond),
     memoryPer10kTemplates: memory,
     node: process.version,

@@ -106,10 +106,17 @@ export class Detectors extends Construct {
     this.logsDetector = new VigilFunction(this, 'LogsDetector', {
       ...common,
       name: 'logs-detector',
-      environment: { ...storage.logsEnvironment(), ...storage.agentsEnvironment() },
+      environment: {
+        ...storage.logsEnvironment(),
+        ...storage.logPatternsEnvironment(),
+        ...storage.agentsEnvironment(),
+        ...props.signals?.environment,
+      },
     });
     storage.grantLogsWrite(this.logsDetector);
+    storage.grantLogPatternsReadWrite(this.logsDetector);
     storage.grantAgentsWrite(this.logsDetector);
+    props.signals?.grantSignalWriter(this.logsDetector);
 
     const onFailure = new EncryptedQueueDestination(this.failureQueue, encryptionKey);
     for (const [fn, stream] of [

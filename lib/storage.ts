@@ -6,7 +6,12 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
 import { ENV, type MetricStoreKind } from '../lambdas/shared/config.js';
-import { AGENTS_TABLE, LOGS_TABLE, METRICS_TABLE } from '../lambdas/stores/table-schemas.js';
+import {
+  AGENTS_TABLE,
+  LOG_PATTERNS_TABLE,
+  LOGS_TABLE,
+  METRICS_TABLE,
+} from '../lambdas/stores/table-schemas.js';
 import { grantOnTable, schemaTable } from './tables.js';
 
 /** Timestream retention: recent points in the memory store, history in the magnetic store. */
@@ -57,6 +62,8 @@ export class Storage extends Construct {
   /** Only with `metricsStore: 'timestream'`. */
   public readonly timestream?: TimestreamStore;
   public readonly logsTable: Table;
+  /** Per (agent, source) template miner and log detector state. */
+  public readonly logPatternsTable: Table;
   public readonly agentsTable: Table;
 
   private readonly logsTtl: Duration;
@@ -72,6 +79,9 @@ export class Storage extends Construct {
 
     this.logsTable = schemaTable(this, 'LogsTable', LOGS_TABLE, { removalPolicy });
     this.agentsTable = schemaTable(this, 'AgentsTable', AGENTS_TABLE, { removalPolicy });
+    this.logPatternsTable = schemaTable(this, 'LogPatternsTable', LOG_PATTERNS_TABLE, {
+      removalPolicy,
+    });
 
     if (props.metricsStore === 'dynamodb') {
       this.metricsTable = schemaTable(this, 'MetricsTable', METRICS_TABLE, { removalPolicy });
@@ -125,6 +135,11 @@ export class Storage extends Construct {
     };
   }
 
+  /** Environment of a function that mines log templates (the logs detector). */
+  public logPatternsEnvironment(): Record<string, string> {
+    return { [ENV.logPatternsTable]: this.logPatternsTable.tableName };
+  }
+
   /** Environment of a function that records agents as seen. */
   public agentsEnvironment(): Record<string, string> {
     return { [ENV.agentsTable]: this.agentsTable.tableName };
@@ -156,6 +171,11 @@ export class Storage extends Construct {
   /** Query on the logs table. */
   public grantLogsRead(grantee: IGrantable): void {
     grantOnTable(this.logsTable, grantee, 'dynamodb:Query');
+  }
+
+  /** BatchGetItem and (conditional) PutItem on the log-patterns table. */
+  public grantLogPatternsReadWrite(grantee: IGrantable): void {
+    grantOnTable(this.logPatternsTable, grantee, 'dynamodb:BatchGetItem', 'dynamodb:PutItem');
   }
 
   /** UpdateItem on the agents table (a conditional "last seen" update). */

@@ -9,12 +9,14 @@ import { createAlertmanagerHandler } from '../lambdas/alertmanager/handler.js';
 import type { AlertingConfig } from '../lambdas/incidents/config.js';
 import { dynamoDbIncidentService } from '../lambdas/incidents/dynamodb-service.js';
 import type { IncidentService } from '../lambdas/incidents/service.js';
+import { type LogDetectionConfig, logDetectionConfig } from '../lambdas/logs-detector/config.js';
 import { createLogsDetector } from '../lambdas/logs-detector/detector.js';
 import { createMetricsDetector } from '../lambdas/metrics-detector/detector.js';
 import { createQueryHandler } from '../lambdas/query/query.js';
 import { cachedRules } from '../lambdas/rules/cached-rules.js';
 import { DynamoDbAgentRegistry } from '../lambdas/stores/dynamodb-agent-registry.js';
 import { DynamoDbConfigStore } from '../lambdas/stores/dynamodb-config-store.js';
+import { DynamoDbLogPatternStore } from '../lambdas/stores/dynamodb-log-pattern-store.js';
 import { DynamoDbLogStore } from '../lambdas/stores/dynamodb-log-store.js';
 import { DynamoDbMetricStore } from '../lambdas/stores/dynamodb-metric-store.js';
 import { DynamoDbRuleStateStore } from '../lambdas/stores/dynamodb-rule-state-store.js';
@@ -39,6 +41,11 @@ export interface LocalHandlerDeps {
   /** The API key, which Alertmanager presents as a bearer token. */
   readonly apiKey: string;
   readonly logger: Logger;
+  /**
+   * Log detection settings.
+   * @default the defaults with `VIGIL_LOG_DETECTION_CONFIG` (JSON overrides) over them
+   */
+  readonly logDetection?: LogDetectionConfig;
   /** How long the metrics detector caches the rules item. @default 60_000 */
   readonly rulesTtlMs?: number;
 }
@@ -69,7 +76,16 @@ export function createLocalHandlers(deps: LocalHandlerDeps): LocalHandlers {
         signals: incidents,
       },
     }),
-    logsDetector: createLogsDetector({ logStore, agents, logger: handlerLogger('logs-detector') }),
+    logsDetector: createLogsDetector({
+      logStore,
+      agents,
+      patterns: {
+        store: new DynamoDbLogPatternStore({ client, tableName: tables.logPatterns }),
+        signals: incidents,
+        config: deps.logDetection ?? logDetectionConfig(process.env.VIGIL_LOG_DETECTION_CONFIG),
+      },
+      logger: handlerLogger('logs-detector'),
+    }),
     query: createQueryHandler({ metricStore, logStore }),
     alertmanager: createAlertmanagerHandler({
       service: incidents,

@@ -22,6 +22,7 @@ import {
   createTableInput,
   DEDUP_TABLE,
   INCIDENTS_TABLE,
+  LOG_PATTERNS_TABLE,
   LOGS_TABLE,
   METRICS_TABLE,
   OUTBOX_TABLE,
@@ -41,6 +42,7 @@ export const LOCAL_STREAMS: Readonly<Record<IngestKind, string>> = {
 export interface TableNames {
   readonly metrics: string;
   readonly logs: string;
+  readonly logPatterns: string;
   readonly agents: string;
   readonly ruleState: string;
   readonly seriesState: string;
@@ -60,6 +62,7 @@ export function localTableName(schema: TableSchema): string {
 export const LOCAL_TABLES: TableNames = {
   metrics: localTableName(METRICS_TABLE),
   logs: localTableName(LOGS_TABLE),
+  logPatterns: localTableName(LOG_PATTERNS_TABLE),
   agents: localTableName(AGENTS_TABLE),
   ruleState: localTableName(RULE_STATE_TABLE),
   seriesState: localTableName(SERIES_STATE_TABLE),

@@ -27,7 +27,9 @@ export function minerConfig(config: Partial<MinerConfig> = {}): MinerConfig {
   if (!(merged.similarity > 0 && merged.similarity <= 1))
     throw new MinerConfigError(`similarity must be in (0, 1], got ${merged.similarity}`);
   if (!Number.isInteger(merged.maxTemplates) || merged.maxTemplates < 1)
-    throw new MinerConfigError(`maxTemplates must be a positive integer, got ${merged.maxTemplates}`);
+    throw new MinerConfigError(
+      `maxTemplates must be a positive integer, got ${merged.maxTemplates}`,
+    );
   if (!Number.isInteger(merged.maxTokens) || merged.maxTokens < 1)
     throw new MinerConfigError(`maxTokens must be a positive integer, got ${merged.maxTokens}`);
   return merged;
@@ -165,6 +167,26 @@ export class TemplateMiner {
     this.state.templates.push(template);
     this.index(template);
     return { template, created: true, evicted, merged: [] };
+  }
+
+  /**
+   * The template a message would join, without learning from it (for lines already mined once,
+   * e.g. a redelivered record); undefined when it would start a new one.
+   */
+  match(message: string): TemplateRecord | undefined {
+    const config = this.state.config;
+    let tokens = maskedTokens(message);
+    if (tokens.length > config.maxTokens) tokens = tokens.slice(0, config.maxTokens);
+    let best: TemplateRecord | undefined;
+    let bestScore = -1;
+    for (const candidate of this.leaves.get(leafKey(tokens)) ?? []) {
+      const score = similarity(candidate.tokens, tokens);
+      if (score > bestScore) {
+        best = candidate;
+        bestScore = score;
+      }
+    }
+    return best && bestScore >= config.similarity ? best : undefined;
   }
 
   /** The live template with this id or one of its aliases. */

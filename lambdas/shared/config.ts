@@ -10,6 +10,10 @@ export const ENV = {
   logsTable: 'LOGS_TABLE',
   agentsTable: 'AGENTS_TABLE',
   logsTtlHours: 'LOGS_TTL_HOURS',
+  /** Per (agent, source) template miner and log detector state. */
+  logPatternsTable: 'LOG_PATTERNS_TABLE',
+  /** Log detection overrides as JSON (see `lambdas/logs-detector/config.ts`); defaults if unset. */
+  logDetectionConfig: 'LOG_DETECTION_CONFIG',
   metricsTtlDays: 'METRICS_TTL_DAYS',
   incidentsTable: 'INCIDENTS_TABLE',
   alertGroupsTable: 'ALERT_GROUPS_TABLE',

@@ -12,6 +12,7 @@ import type { IncidentService } from '../incidents/service.js';
 import { ENV, metricStoreKind, positiveIntEnv, requireEnv } from '../shared/config.js';
 import { DynamoDbAgentRegistry } from './dynamodb-agent-registry.js';
 import { DynamoDbConfigStore } from './dynamodb-config-store.js';
+import { DynamoDbLogPatternStore } from './dynamodb-log-pattern-store.js';
 import { DynamoDbLogStore } from './dynamodb-log-store.js';
 import { DynamoDbMetricStore } from './dynamodb-metric-store.js';
 import { DynamoDbRuleStateStore, type RuleStateStore } from './dynamodb-rule-state-store.js';
@@ -65,6 +66,13 @@ export function logStoreFromEnv(env: Env): LogStore {
     client: documentClient(),
     tableName: requireEnv(env, ENV.logsTable),
     ttlHours: positiveIntEnv(env, ENV.logsTtlHours, 72),
+  });
+}
+
+export function logPatternStoreFromEnv(env: Env): DynamoDbLogPatternStore {
+  return new DynamoDbLogPatternStore({
+    client: documentClient(),
+    tableName: requireEnv(env, ENV.logPatternsTable),
   });
 }
 

@@ -39,6 +39,17 @@ export const LOGS_TABLE: TableSchema = {
   ttlAttribute: 'expiresAt',
 };
 
+/**
+ * Log analysis state, one item per (agent, source): pk = agent id, sk = source, `state` = the
+ * gzipped JSON of the template miner and the log detectors' counters, `version` for conditional
+ * writes. Items live as long as the source does (no TTL: the templates are what was learnt).
+ */
+export const LOG_PATTERNS_TABLE: TableSchema = {
+  name: 'log-patterns',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+};
+
 export const AGENTS_TABLE: TableSchema = {
   name: 'agents',
   partitionKey: 'agentId',
@@ -165,6 +176,7 @@ export const REMEDIATION_STATE_TABLE: TableSchema = {
 export const TABLE_SCHEMAS = [
   METRICS_TABLE,
   LOGS_TABLE,
+  LOG_PATTERNS_TABLE,
   AGENTS_TABLE,
   RULE_STATE_TABLE,
   SERIES_STATE_TABLE,

@@ -27,6 +27,8 @@ export interface StoredLogLine {
   level?: LogLevel;
   message: string;
   attrs?: Record<string, string>;
+  /** The log template the line belongs to (per agent and source), set by the logs detector. */
+  templateId?: string;
 }
 
 export interface RejectedPoint {
