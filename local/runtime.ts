@@ -200,15 +200,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       proxyRoute({
         method: 'POST',
         path: REMOTE_WRITE_PATH,
-        // Prometheus sends the key as an x-api-key header or a bearer token; the handler takes both.
+        // The key as a bearer token, basic auth password or x-api-key: the handler checks it, as
+        // the authorizer and API Gateway do on AWS.
         apiKeyRequired: false,
         binaryMediaTypes: [REMOTE_WRITE_CONTENT_TYPE],
         handler: createRemoteWriteHandler({
           kinesis: clients.kinesis,
           streamName: LOCAL_STREAMS.metrics,
-          gatewayChecksApiKey: false,
-          apiKeys: async () => [apiKey],
-          bearerTokens: async () => [apiKey],
+          authenticatedByGateway: false,
+          credentials: async () => [apiKey],
           logger,
         }),
         logger,

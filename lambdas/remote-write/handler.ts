@@ -12,6 +12,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { safeEqual } from '../chatops/secret.js';
 import { errorResult, jsonResult } from '../shared/api-errors.js';
 import { logger as defaultLogger } from '../shared/powertools.js';
+import { presentedApiKey } from './authorizer.js';
 import { checkRemoteWriteHeaders, decodeRemoteWriteBody } from './decode.js';
 import { ForwardError, RemoteWriteRejection } from './errors.js';
 import { forwardRecords } from './forward.js';
@@ -28,14 +29,16 @@ export interface RemoteWriteHandlerDeps {
   /** The metrics stream (the one `POST /v1/metrics` puts into). */
   readonly streamName: string;
   /**
-   * API Gateway already checked an API key on this method (`apiKeyRequired`): a request that
-   * reaches the handler with `requestContext.identity.apiKeyId` set is authenticated.
+   * API Gateway authenticated the request before the handler (on AWS the method requires an API
+   * key, found by the authorizer in x-api-key, a bearer token or basic auth): every request that
+   * reaches the handler is accepted. Off in the local runtime, which checks `credentials` here.
    */
-  readonly gatewayChecksApiKey: boolean;
-  /** Tokens accepted as `Authorization: Bearer <token>` (Prometheus `authorization`/`bearer_token`). */
-  readonly bearerTokens?: () => Promise<readonly string[]>;
-  /** Keys accepted in `x-api-key` by the handler itself (the local runtime; on AWS the gateway checks). */
-  readonly apiKeys?: () => Promise<readonly string[]>;
+  readonly authenticatedByGateway: boolean;
+  /**
+   * Keys accepted, when the handler authenticates: as `x-api-key`, `Authorization: Bearer <key>`
+   * or the password of `Authorization: Basic`, as the AWS authorizer reads them.
+   */
+  readonly credentials?: () => Promise<readonly string[]>;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
   /** Forwarding retries (see ./forward.ts). */
@@ -54,16 +57,10 @@ async function authenticate(
   event: APIGatewayProxyEvent,
   deps: RemoteWriteHandlerDeps,
 ): Promise<boolean> {
-  if (deps.gatewayChecksApiKey && event.requestContext?.identity?.apiKeyId) return true;
-  const bearer = /^Bearer\s+(.+)$/i.exec(header(event, 'authorization') ?? '')?.[1]?.trim();
-  if (bearer && deps.bearerTokens) {
-    if ((await deps.bearerTokens()).some((token) => safeEqual(bearer, token))) return true;
-  }
-  const apiKey = header(event, 'x-api-key');
-  if (apiKey && deps.apiKeys) {
-    if ((await deps.apiKeys()).some((key) => safeEqual(apiKey, key))) return true;
-  }
-  return false;
+  if (deps.authenticatedByGateway) return true;
+  const presented = presentedApiKey(event.headers);
+  if (!presented || !deps.credentials) return false;
+  return (await deps.credentials()).some((key) => safeEqual(presented, key));
 }
 
 /** What the sender (and a person with curl) reads back. */
@@ -87,7 +84,7 @@ export function createRemoteWriteHandler(
     if (!(await authenticate(event, deps))) {
       return errorResult(
         403,
-        'send the API key in an x-api-key header (remote_write headers) or a bearer token (remote_write authorization)',
+        'send the API key as a bearer token (remote_write authorization.credentials), the basic_auth password or an x-api-key header',
       );
     }
     let mapped: MappedWriteRequest;

@@ -59,10 +59,6 @@ export const ENV = {
   remediationStateMachines: 'REMEDIATION_STATE_MACHINES',
   /** Kinesis stream of metrics envelopes, for handlers that put into it (Prometheus remote write). */
   metricsStreamName: 'METRICS_STREAM_NAME',
-  /** `apiKey` (API Gateway checks x-api-key) or `bearer` (the handler checks the token secret). */
-  remoteWriteAuth: 'REMOTE_WRITE_AUTH',
-  /** Secrets Manager secret holding `{"token": "..."}`, the bearer token Prometheus presents. */
-  remoteWriteSecretArn: 'REMOTE_WRITE_SECRET_ARN',
   /** Secrets Manager secret holding `{"token": "..."}`, the bearer token of the dashboard API. */
   dashboardSecretArn: 'DASHBOARD_SECRET_ARN',
 } as const;
