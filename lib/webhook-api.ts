@@ -96,6 +96,8 @@ export class WebhookApi extends Construct {
     alerting.grantIncidentService(this.chatops);
     alerting.grantTelegramSecretRead(this.chatops);
     state.grantDedup(this.chatops);
+    // `/fp` and the "False positive" button lower an anomaly series' sensitivity.
+    state.grantSeriesFeedback(this.chatops);
 
     const root = props.api.root;
     this.alertmanagerMethod = root

@@ -16,6 +16,7 @@ import type { IncidentService } from '../lambdas/incidents/service.js';
 import { TelegramClient } from '../lambdas/notify/telegram-client.js';
 import { DynamoDbDedup } from '../lambdas/stores/dynamodb-dedup.js';
 import { DynamoDbOutbox } from '../lambdas/stores/dynamodb-outbox.js';
+import { DynamoDbSeriesStateStore } from '../lambdas/stores/dynamodb-series-state-store.js';
 import { createTelegramNotifier } from '../lambdas/telegram-notifier/notifier.js';
 import { DynamoDbSentLedger } from '../lambdas/telegram-notifier/sent-ledger.js';
 import { createEmailOutbox, emailSubscription } from './email-outbox.js';
@@ -96,7 +97,10 @@ export async function startAlertDelivery(options: AlertDeliveryOptions): Promise
   const chatOps = createChatOps({
     secretToken: webhookSecret,
     allowedChatIds: options.telegramChatIds,
-    actions: incidentActions(options.incidents),
+    actions: incidentActions(
+      options.incidents,
+      new DynamoDbSeriesStateStore({ client, tableName: tables.seriesState }),
+    ),
     telegram,
     seen: async (updateId) => !(await dedup.firstTime(`telegram-update#${updateId}`, 2 * 86_400)),
     logger,

@@ -29,6 +29,7 @@ import { ChatOpsConfigError } from './errors.js';
 import {
   formatAcknowledged,
   formatFailure,
+  formatFalsePositive,
   formatHelp,
   formatIncidentList,
   formatInvalid,
@@ -246,6 +247,10 @@ export function createChatOps(deps: ChatOpsDeps): ChatOpsHandler {
           ? formatResolved(result.incident, result.changed)
           : formatNotFound(command.ref);
       }
+      case 'fp': {
+        const result = await actions.falsePositive(command.ref, by, now);
+        return result ? formatFalsePositive(result) : formatNotFound(command.ref);
+      }
       case 'silence': {
         const silence = await actions.silence(
           {
@@ -331,6 +336,11 @@ export function createChatOps(deps: ChatOpsDeps): ChatOpsHandler {
           '✅ Resolved',
           () => '✅ Already resolved',
         );
+      case 'falsePositive': {
+        const result = await actions.falsePositive(action.incidentId, by, now);
+        const learnt = result?.sensitivity ? ', this series will alert less' : '';
+        return outcome(result, `🙅 False positive${learnt}`, () => `🙅 Noted${learnt}`);
+      }
       case 'silence': {
         const incident = await actions.get(action.incidentId);
         if (!incident) return { ...notFound, incident: undefined };

@@ -12,7 +12,7 @@ import {
   telegramLength,
 } from '../notify/telegram-format.js';
 import { formatDuration, formatTime, oneLine, truncate, whereLabels } from '../notify/text.js';
-import type { IncidentItem, StatusSummary } from './types.js';
+import type { FalsePositiveResult, IncidentItem, StatusSummary } from './types.js';
 import { COMMAND_HELP, COMMAND_USAGE, type CommandName } from './update.js';
 
 const SEVERITY_EMOJI: Record<Severity, string> = { critical: '🔴', warning: '🟠', info: '🔵' };
@@ -202,6 +202,15 @@ export function formatAcknowledged(incident: IncidentItem, changed: boolean): st
 export function formatResolved(incident: IncidentItem, changed: boolean): string {
   if (changed) return `✅ Resolved ${incidentRef(incident)}`;
   return `✅ Already resolved: ${incidentRef(incident)}`;
+}
+
+export function formatFalsePositive(result: NonNullable<FalsePositiveResult>): string {
+  const head = result.changed
+    ? `🙅 Marked a false positive and resolved ${incidentRef(result.incident)}`
+    : `🙅 Marked a false positive (already resolved): ${incidentRef(result.incident)}`;
+  const { sensitivity } = result;
+  if (!sensitivity) return head;
+  return `${head}\nThis series will alert less readily: sensitivity ×${sensitivity.from} → ×${sensitivity.to}.`;
 }
 
 export function formatSilenced(silence: Silence, now: number): string {

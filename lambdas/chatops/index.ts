@@ -8,7 +8,11 @@ import { ENV, requireEnv } from '../shared/config.js';
 import { logger } from '../shared/powertools.js';
 import { secretField } from '../shared/secret-json.js';
 import { DynamoDbDedup } from '../stores/dynamodb-dedup.js';
-import { documentClient, incidentServiceFromEnv } from '../stores/from-env.js';
+import {
+  documentClient,
+  incidentServiceFromEnv,
+  seriesStateStoreFromEnv,
+} from '../stores/from-env.js';
 import { createChatOps } from './chatops.js';
 import { incidentActions } from './incident-actions.js';
 
@@ -32,7 +36,10 @@ const chatOps = createChatOps({
     .split(',')
     .map((id) => id.trim())
     .filter(Boolean),
-  actions: incidentActions(incidentServiceFromEnv(process.env)),
+  actions: incidentActions(
+    incidentServiceFromEnv(process.env),
+    seriesStateStoreFromEnv(process.env),
+  ),
   telegram: new TelegramClient({ token: botToken }),
   seen: async (updateId) =>
     !(await dedup.firstTime(`telegram-update#${updateId}`, UPDATE_MEMORY_SECONDS)),

@@ -3,6 +3,8 @@
  * the handler can be tested with a double. `IncidentService` satisfies most of it as is; the
  * adapter maps "not found" errors to `undefined` and fills in `get` and `status`.
  */
+
+import type { SensitivityChange } from '../anomaly/feedback.js';
 import type { Incident } from '../incidents/incident.js';
 import type { Matcher } from '../incidents/matchers.js';
 import type { Silence } from '../incidents/silences.js';
@@ -14,6 +16,7 @@ export type IncidentItem = Pick<
   | 'id'
   | 'fingerprint'
   | 'ruleId'
+  | 'source'
   | 'status'
   | 'severity'
   | 'summary'
@@ -28,6 +31,11 @@ export type IncidentItem = Pick<
 
 /** The incident after an action, and whether the action changed it; undefined when not found. */
 export type ActionResult = { incident: IncidentItem; changed: boolean } | undefined;
+
+/** {@link ActionResult}, and the sensitivity change when the incident was an anomaly. */
+export type FalsePositiveResult =
+  | { incident: IncidentItem; changed: boolean; sensitivity?: SensitivityChange }
+  | undefined;
 
 export interface NewSilenceRequest {
   matchers: Matcher[];
@@ -55,6 +63,11 @@ export interface IncidentActions {
   get(ref: string): Promise<IncidentItem | undefined>;
   acknowledge(ref: string, by: string, now: number): Promise<ActionResult>;
   resolve(ref: string, by: string, now: number, note?: string): Promise<ActionResult>;
+  /**
+   * Resolves an incident as a false positive; an anomaly's series also becomes less sensitive
+   * (the feedback loop), and the incident's audit trail says by how much.
+   */
+  falsePositive(ref: string, by: string, now: number): Promise<FalsePositiveResult>;
   /** @throws {IncidentConfigError} when the silence does not validate. */
   silence(request: NewSilenceRequest, now: number): Promise<Silence>;
   /** Ends a silence now; undefined when there is no such silence. */

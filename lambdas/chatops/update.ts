@@ -87,6 +87,7 @@ export const COMMAND_USAGE = {
   incidents: '/incidents',
   ack: '/ack ID',
   resolve: '/resolve ID [note]',
+  fp: '/fp ID',
   silence: '/silence MATCHERS DURATION [comment]',
   silences: '/silences',
   unsilence: '/unsilence ID',
@@ -100,6 +101,7 @@ export const COMMAND_HELP: Record<CommandName, string> = {
   incidents: 'open and acknowledged incidents',
   ack: 'acknowledge an incident (id or fingerprint)',
   resolve: 'resolve an incident by hand',
+  fp: 'mark an alert a false positive: resolves it, and an anomaly series learns to alert less',
   silence: 'mute notifications, e.g. /silence service=api,host=~"web-.*" 2h deploy',
   silences: 'active and pending silences',
   unsilence: 'end a silence now',
@@ -111,6 +113,7 @@ export type Command =
   | { kind: 'incidents' }
   | { kind: 'ack'; ref: string }
   | { kind: 'resolve'; ref: string; note?: string }
+  | { kind: 'fp'; ref: string }
   | {
       kind: 'silence';
       matchers: Matcher[];
@@ -165,6 +168,7 @@ export function parseCommand(text: string, botUsername?: string): ParsedCommand 
     case 'start':
       return { kind: 'command', command: { kind: 'help' } };
     case 'ack':
+    case 'fp':
     case 'unsilence': {
       const words = args.split(/\s+/).filter(Boolean);
       const [ref] = words;
@@ -173,7 +177,7 @@ export function parseCommand(text: string, botUsername?: string): ParsedCommand 
       if (!REF_PATTERN.test(ref)) return invalid(name, `"${clip(ref)}" is not an id`);
       return {
         kind: 'command',
-        command: name === 'ack' ? { kind: 'ack', ref } : { kind: 'unsilence', id: ref },
+        command: name === 'unsilence' ? { kind: 'unsilence', id: ref } : { kind: name, ref },
       };
     }
     case 'resolve': {

@@ -54,6 +54,7 @@ function notified(
   if (incident?.threshold !== undefined) view.threshold = incident.threshold;
   if (incident?.runbook !== undefined) view.runbook = incident.runbook;
   if (incident?.details !== undefined) view.details = incident.details;
+  if (incident?.source !== undefined) view.source = incident.source;
   return view;
 }
 

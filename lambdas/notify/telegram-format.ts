@@ -42,7 +42,8 @@ export type SilenceDuration = keyof typeof SILENCE_DURATIONS;
 export type CallbackAction =
   | { action: 'ack'; incidentId: string }
   | { action: 'silence'; incidentId: string; duration: SilenceDuration; durationMs: number }
-  | { action: 'resolve'; incidentId: string };
+  | { action: 'resolve'; incidentId: string }
+  | { action: 'falsePositive'; incidentId: string };
 
 /** Where a message goes: a chat and, in a forum supergroup, a topic. */
 export interface TelegramTarget {
@@ -251,12 +252,16 @@ function formatGroup(
 }
 
 /** Whether the buttons for an incident make sense right now. */
-function actionsFor(incident: NotifiedIncident, now: number): ('ack' | 'silence' | 'resolve')[] {
+type ButtonAction = 'ack' | 'silence' | 'resolve' | 'falsePositive';
+
+function actionsFor(incident: NotifiedIncident, now: number): ButtonAction[] {
   if (isResolved(incident)) return [];
-  const actions: ('ack' | 'silence' | 'resolve')[] = [];
+  const actions: ButtonAction[] = [];
   if (incident.status === 'open') actions.push('ack');
   if (!isSilenced(incident, now)) actions.push('silence');
   actions.push('resolve');
+  // What a detector learnt can be unlearnt: the feedback loop of anomaly rules.
+  if (incident.source === 'anomaly') actions.push('falsePositive');
   return actions;
 }
 
@@ -283,6 +288,10 @@ function keyboardRow(
     resolve: () => ({
       text: `✅ Resolve${suffix}`,
       callback_data: encodeCallbackData({ action: 'resolve', incidentId }),
+    }),
+    falsePositive: () => ({
+      text: `🙅 False positive${suffix}`,
+      callback_data: encodeCallbackData({ action: 'falsePositive', incidentId }),
     }),
   };
   return actionsFor(incident, now).map((action) => buttons[action]());
@@ -352,7 +361,7 @@ export function toSendMessage(target: TelegramTarget, content: TelegramContent):
 }
 
 /**
- * `ack:<id>`, `sil:<id>:<duration>`, `res:<id>`.
+ * `ack:<id>`, `sil:<id>:<duration>`, `res:<id>`, `fp:<id>`.
  *
  * @throws IncidentIdError when the id has characters outside `[A-Za-z0-9_.-]` or is too long.
  */
@@ -365,8 +374,12 @@ export function encodeCallbackData(action: CallbackAction): string {
       return `sil:${action.incidentId}:${action.duration}`;
     case 'resolve':
       return `res:${action.incidentId}`;
+    case 'falsePositive':
+      return `fp:${action.incidentId}`;
   }
 }
+
+const SIMPLE_ACTIONS = { ack: 'ack', res: 'resolve', fp: 'falsePositive' } as const;
 
 /**
  * Parses the callback data of a button press. Anyone can send a bot arbitrary callback data
@@ -395,10 +408,11 @@ export function parseCallbackData(data: unknown): CallbackAction {
   switch (verb) {
     case 'ack':
     case 'res':
+    case 'fp':
       if (duration !== undefined) {
         throw new CallbackDataError(`callback data ${JSON.stringify(data)} has too many parts`);
       }
-      return verb === 'ack' ? { action: 'ack', incidentId } : { action: 'resolve', incidentId };
+      return { action: SIMPLE_ACTIONS[verb], incidentId };
     case 'sil':
       if (duration === undefined || !Object.hasOwn(SILENCE_DURATIONS, duration)) {
         throw new CallbackDataError(

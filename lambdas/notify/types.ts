@@ -8,6 +8,7 @@ import type {
   Labels,
   Severity,
   SignalDetails,
+  SignalSource,
   Transition,
 } from '../incidents/types.js';
 
@@ -23,6 +24,8 @@ export interface NotifiedIncident {
   id: string;
   fingerprint: string;
   ruleId: string;
+  /** What raised it: anomaly incidents offer a "false positive" button. */
+  source?: SignalSource;
   status: IncidentStatus;
   severity: Severity;
   summary: string;

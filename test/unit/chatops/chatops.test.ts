@@ -342,6 +342,16 @@ describe('Function: createChatOps (commands)', () => {
     expect(text).toContain('✅ Resolved <b>HighCpu</b>');
   });
 
+  it('/fp marks a false positive and says how the series will learn from it', async () => {
+    // Act
+    const { actions, text } = await send('/fp abc');
+
+    // Assess
+    expect(actions.falsePositive).toHaveBeenCalledWith('abc', 'telegram:@alice', NOW);
+    expect(text).toContain('🙅 Marked a false positive and resolved <b>HighCpu</b>');
+    expect(text).toContain('sensitivity ×1 → ×0.7');
+  });
+
   it('/silence creates a silence from now for the duration', async () => {
     // Act
     const { actions, text } = await send('/silence service=api,host=~"web-.*" 2h deploy');
@@ -574,6 +584,23 @@ describe('Function: createChatOps (buttons)', () => {
     expect(context.actions.resolve).toHaveBeenCalledWith(INCIDENT_ID, 'telegram:7002', NOW);
     expect(byMethod(context.calls, 'answerCallbackQuery')).toEqual([
       { callback_query_id: 'cbq-1', text: '✅ Resolved' },
+    ]);
+    expect(byMethod(context.calls, 'editMessageReplyMarkup')).toEqual([
+      { chat_id: CHAT_ID, message_id: 77, reply_markup: { inline_keyboard: [] } },
+    ]);
+  });
+
+  it('False positive: records the feedback, says the series learnt, removes the keyboard', async () => {
+    // Prepare
+    const { context, handle, update } = await press(`fp:${INCIDENT_ID}`);
+
+    // Act
+    await handle(request(update));
+
+    // Assess
+    expect(context.actions.falsePositive).toHaveBeenCalledWith(INCIDENT_ID, 'telegram:7002', NOW);
+    expect(byMethod(context.calls, 'answerCallbackQuery')).toEqual([
+      { callback_query_id: 'cbq-1', text: '🙅 False positive, this series will alert less' },
     ]);
     expect(byMethod(context.calls, 'editMessageReplyMarkup')).toEqual([
       { chat_id: CHAT_ID, message_id: 77, reply_markup: { inline_keyboard: [] } },

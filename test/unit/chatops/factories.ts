@@ -16,6 +16,7 @@ export function incidentItem(overrides: Partial<IncidentItem> = {}): IncidentIte
     id: INCIDENT_ID,
     fingerprint: 'f1e2d3c4b5a69788',
     ruleId: 'HighCpu',
+    source: 'threshold',
     status: 'open',
     severity: 'critical',
     summary: 'CPU above 90% on web-1',
@@ -50,6 +51,11 @@ export function fakeActions() {
     resolve: vi.fn<IncidentActions['resolve']>(async (ref, by) => ({
       incident: incidentItem({ id: ref, status: 'resolved', resolvedBy: by }),
       changed: true,
+    })),
+    falsePositive: vi.fn<IncidentActions['falsePositive']>(async (ref, by) => ({
+      incident: incidentItem({ id: ref, source: 'anomaly', status: 'resolved', resolvedBy: by }),
+      changed: true,
+      sensitivity: { series: 'CpuAnomaly|{}', from: 1, to: 0.7 },
     })),
     silence: vi.fn<IncidentActions['silence']>(async (request) => ({ id: 'sil-new', ...request })),
     unsilence: vi.fn<IncidentActions['unsilence']>(async (id, _by, now) =>

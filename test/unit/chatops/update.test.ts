@@ -17,6 +17,7 @@ describe('Function: parseCommand', () => {
       command: { kind: 'resolve', ref: 'abc', note: 'fixed by restarting\nnginx' },
     },
     { text: '/unsilence sil-1', command: { kind: 'unsilence', id: 'sil-1' } },
+    { text: '/fp f1e2:1700', command: { kind: 'fp', ref: 'f1e2:1700' } },
   ])('parses $text', ({ text, command }) => {
     // Act
     const parsed = parseCommand(text, 'VigilBot');

@@ -112,6 +112,20 @@ describe('Function: formatTelegram', () => {
     expect(resolved.text).not.toContain('<b>Why:</b>');
   });
 
+  it('offers a false-positive button on anomaly incidents only', () => {
+    // Act
+    const anomaly = formatTelegram(view({ incidents: [incident({ id: 'a', source: 'anomaly' })] }));
+    const threshold = formatTelegram(view({ incidents: [incident({ source: 'threshold' })] }));
+
+    // Assess
+    expect(anomaly.replyMarkup?.inline_keyboard[0]).toContainEqual({
+      text: '🙅 False positive',
+      callback_data: 'fp:a',
+    });
+    expect(JSON.stringify(threshold.replyMarkup)).not.toContain('fp:');
+    expect(parseCallbackData('fp:a')).toEqual({ action: 'falsePositive', incidentId: 'a' });
+  });
+
   it('shows a non-web runbook as code, not as a link', () => {
     // Act
     const { text } = formatTelegram(
