@@ -47,7 +47,8 @@ export function newSeriesRecord(rule: AnomalyRule): SeriesRecord {
   return {
     v: 1,
     detector: createDetectorState({ sensitivity: rule.anomaly.sensitivity }),
-    lastTs: Number.NEGATIVE_INFINITY,
+    // Epoch 0: before any real point (and JSON keeps it, unlike -Infinity).
+    lastTs: 0,
     feedback: 1,
   };
 }
