@@ -7,7 +7,8 @@
  *   npm run bench:loghub
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createMinerState, DEFAULT_MINER_CONFIG, TemplateMiner } from '../lambdas/logs/miner.js';
@@ -64,13 +65,16 @@ function memoryPer10kTemplates(): { heapBytes: number; stateJsonBytes: number } 
   gc?.();
   const before = process.memoryUsage().heapUsed;
   const miner = new TemplateMiner(createMinerState({ maxTemplates: 10_000 }));
-  const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel'];
+  // Distinct events of realistic shape: their own event words, lengths and variables.
+  const word = (n: number) => {
+    let out = '';
+    for (let k = n + 26; k > 0; k = Math.floor(k / 26)) out += String.fromCharCode(97 + (k % 26));
+    return out;
+  };
   for (let i = 0; i < 10_000; i++) {
-    // Distinct events of realistic shape: different words and lengths, with variables.
-    const w = (k: number) => `${words[(i >> (3 * k)) % 8]}${k}`;
-    const extra = Array.from({ length: i % 7 }, (_, k) => `arg${k}=${i * 7 + k}`).join(' ');
+    const extra = Array.from({ length: i % 7 }, (_, k) => `arg${word(k)}=${i * 7 + k}`).join(' ');
     miner.mine(
-      `${w(0)} ${w(1)} ${w(2)} ${w(3)} ${w(4)} request ${i} from 10.0.${i % 256}.1 took ${i % 97}ms ${extra}`,
+      `${word(i)} ${word(i * 7 + 3)} request ${i} from 10.0.${i % 256}.1 took ${i % 97}ms ${extra}`,
     );
   }
   gc?.();
@@ -93,10 +97,15 @@ async function main(): Promise<void> {
   try {
     for (const dataset of datasets) {
       const truth = path.join(dataDir, dataset, `${dataset}_2k.log_structured_corrected.csv`);
-      const content = execFileSync('node', [SCORER, '--content', truth], {
-        encoding: 'utf8',
-        maxBuffer: 64 * 1024 * 1024,
-      }).split('\n');
+      // score.mjs exits right after writing, which truncates a pipe: give it a file.
+      const contentFile = path.join(work, `${dataset}.content.txt`);
+      const fd = openSync(contentFile, 'w');
+      try {
+        execFileSync('node', [SCORER, '--content', truth], { stdio: ['ignore', fd, 'inherit'] });
+      } finally {
+        closeSync(fd);
+      }
+      const content = (await readFile(contentFile, 'utf8')).split('\n');
       if (content[content.length - 1] === '') content.pop();
       contents.push(content);
       const parsed = path.join(work, `${dataset}.txt`);

@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { errorResult, jsonResult } from '../shared/api-errors.js';
-import { AgentSchema, MetricPointSchema } from '../shared/contracts.js';
+import { AgentSchema, LOG_LEVELS, LogLineSchema, MetricPointSchema } from '../shared/contracts.js';
 import { describeIssues } from '../shared/validation.js';
 import type { LogStore, MetricReader } from '../stores/types.js';
 
@@ -33,6 +33,11 @@ const MetricsQuerySchema = z.object({
 const LogsQuerySchema = z.object({
   ...rangeParams,
   limit: z.coerce.number().int().min(1).max(1_000).default(200),
+  // Search: exact source, lowest level, template id, case-insensitive text.
+  source: LogLineSchema.shape.source.optional(),
+  level: z.enum(LOG_LEVELS).optional(),
+  template: z.string().min(1).max(64).optional(),
+  q: z.string().min(1).max(256).optional(),
 });
 
 export function createQueryHandler(
@@ -75,7 +80,13 @@ export function createQueryHandler(
     if (route === QUERY_ROUTES.logs) {
       const { params, failure } = parse(LogsQuerySchema, event);
       if (failure) return failure;
-      const lines = await deps.logStore.query({ ...params, agentId: params.agent });
+      const { template, q, ...rest } = params;
+      const lines = await deps.logStore.query({
+        ...rest,
+        agentId: params.agent,
+        ...(template === undefined ? {} : { templateId: template }),
+        ...(q === undefined ? {} : { text: q }),
+      });
       return jsonResult(200, { agent: params.agent, from: params.from, to: params.to, lines });
     }
 

@@ -1,8 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isEmptyFilter, logFilter } from '../logs/search.js';
 import { batchPut } from './batch-write.js';
 import { sortableTime } from './keys.js';
 import { queryTimeRange } from './query-pages.js';
-import type { LogStore, StoredLogLine, TimeRangeQuery } from './types.js';
+import type { LogQuery, LogStore, StoredLogLine } from './types.js';
 
 export interface DynamoDbLogStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -41,8 +42,12 @@ export class DynamoDbLogStore implements LogStore {
     });
   }
 
-  async query({ agentId, from, to, limit }: TimeRangeQuery): Promise<StoredLogLine[]> {
+  /** Newest first; a search filter is applied while paging, so `limit` counts matching lines. */
+  async query(query: LogQuery): Promise<StoredLogLine[]> {
+    const { agentId, from, to, limit } = query;
+    const keep = isEmptyFilter(query) ? undefined : logFilter(query);
     const items = await queryTimeRange(this.client, {
+      accept: keep && ((item) => keep(item as unknown as StoredLogLine)),
       tableName: this.tableName,
       partition: agentId,
       from,
@@ -62,6 +67,7 @@ export class DynamoDbLogStore implements LogStore {
       };
       if (item.level) line.level = item.level as StoredLogLine['level'];
       if (item.attrs) line.attrs = item.attrs as Record<string, string>;
+      if (item.templateId) line.templateId = String(item.templateId);
       return line;
     });
   }

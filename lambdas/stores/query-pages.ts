@@ -12,6 +12,8 @@ export interface TimeRangeItemsQuery {
   readonly newestFirst?: boolean;
   /** Items whose `expiresAt` (epoch seconds) is not after this are skipped. */
   readonly nowSeconds: number;
+  /** Keeps only the items it accepts (a search filter); every live item when absent. */
+  readonly accept?: (item: Record<string, unknown>) => boolean;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function queryTimeRange(
     );
     for (const item of page.Items ?? []) {
       if (Number(item.expiresAt) <= query.nowSeconds) continue;
+      if (query.accept && !query.accept(item)) continue;
       items.push(item);
       if (items.length >= query.limit) return items;
     }

@@ -4,6 +4,7 @@ import type { Incident, IncidentTransition } from '../incidents/incident.js';
 import type { Receiver } from '../incidents/routing.js';
 import type { Silence } from '../incidents/silences.js';
 import type { Labels, Severity } from '../incidents/types.js';
+import type { LogFilter } from '../logs/search.js';
 import type { NotifiedIncident } from '../notify/types.js';
 import type { Agent, LogLevel } from '../shared/contracts.js';
 
@@ -66,10 +67,13 @@ export interface MetricReader {
 
 export type MetricStore = MetricWriter & MetricReader;
 
+/** One agent's lines in a time range, optionally narrowed by source, level, template and text. */
+export interface LogQuery extends TimeRangeQuery, LogFilter {}
+
 export interface LogStore {
   write(lines: readonly StoredLogLine[]): Promise<void>;
   /** Newest first. */
-  query(query: TimeRangeQuery): Promise<StoredLogLine[]>;
+  query(query: LogQuery): Promise<StoredLogLine[]>;
 }
 
 /** The agents registry as the heartbeat reads it. */

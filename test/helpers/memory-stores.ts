@@ -1,5 +1,6 @@
 import type { Deviation, SeriesRecord } from '../../lambdas/anomaly/types.js';
 import { VersionConflictError } from '../../lambdas/incidents/service-errors.js';
+import { logFilter } from '../../lambdas/logs/search.js';
 import type { EngineState } from '../../lambdas/rules/types.js';
 import type { Agent } from '../../lambdas/shared/contracts.js';
 import {
@@ -13,13 +14,13 @@ import type {
 } from '../../lambdas/stores/dynamodb-series-state-store.js';
 import type {
   AgentRegistry,
+  LogQuery,
   LogStore,
   MetricQuery,
   MetricStore,
   MetricWriteResult,
   StoredLogLine,
   StoredPoint,
-  TimeRangeQuery,
 } from '../../lambdas/stores/types.js';
 
 /** In-memory store doubles for unit tests of the handler logic (the real stores have their own). */
@@ -52,9 +53,11 @@ export class MemoryLogStore implements LogStore {
     this.lines.push(...lines);
   }
 
-  async query({ agentId, from, to, limit }: TimeRangeQuery): Promise<StoredLogLine[]> {
+  async query(query: LogQuery): Promise<StoredLogLine[]> {
+    const { agentId, from, to, limit } = query;
+    const keep = logFilter(query);
     return this.lines
-      .filter((l) => l.agentId === agentId && l.ts >= from && l.ts <= to)
+      .filter((l) => l.agentId === agentId && l.ts >= from && l.ts <= to && keep(l))
       .sort((a, b) => b.ts - a.ts)
       .slice(0, limit);
   }
