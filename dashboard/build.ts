@@ -3,10 +3,11 @@
  * `app.js`, `app.css`. Used in memory by the local runtime (`npm start` serves it at `/`), and
  * written to a folder by the CDK app (S3 + CloudFront) and `npm run build:dashboard`.
  */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { type BuildOptions, build, buildSync } from 'esbuild';
 
 export const DASHBOARD_DIR = path.dirname(fileURLToPath(import.meta.url));
 
@@ -19,27 +20,48 @@ export interface DashboardAsset {
 
 /** The bundled dashboard, minified, as served. */
 export async function buildDashboard(): Promise<DashboardAsset[]> {
-  const result = await build({
-    entryPoints: {
-      app: path.join(DASHBOARD_DIR, 'src', 'main.ts'),
-    },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    target: ['es2022'],
-    write: false,
-    outdir: 'out',
-    logLevel: 'silent',
-    legalComments: 'none',
-  });
+  const result = await build(BUILD_OPTIONS);
+  return toAssets(await readFile(INDEX_HTML, 'utf8'), result.outputFiles);
+}
+
+/**
+ * Writes the bundled dashboard into `outDir` (synchronously: a CDK construct cannot await) and
+ * returns the folder, for S3.
+ */
+export function writeDashboard(outDir: string): string {
+  const result = buildSync(BUILD_OPTIONS);
+  mkdirSync(outDir, { recursive: true });
+  for (const asset of toAssets(readFileSync(INDEX_HTML, 'utf8'), result.outputFiles)) {
+    writeFileSync(
+      path.join(outDir, asset.path === '/' ? 'index.html' : asset.path.slice(1)),
+      asset.body,
+    );
+  }
+  return outDir;
+}
+
+const INDEX_HTML = path.join(DASHBOARD_DIR, 'index.html');
+
+const BUILD_OPTIONS = {
+  entryPoints: { app: path.join(DASHBOARD_DIR, 'src', 'main.ts') },
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: ['es2022'],
+  write: false,
+  outdir: 'out',
+  logLevel: 'silent',
+  legalComments: 'none',
+} as const satisfies BuildOptions;
+
+function toAssets(
+  html: string,
+  outputFiles: readonly { path: string; text: string }[],
+): DashboardAsset[] {
   const assets: DashboardAsset[] = [
-    {
-      path: '/',
-      contentType: 'text/html; charset=utf-8',
-      body: await readFile(path.join(DASHBOARD_DIR, 'index.html'), 'utf8'),
-    },
+    { path: '/', contentType: 'text/html; charset=utf-8', body: html },
   ];
-  for (const file of result.outputFiles) {
+  for (const file of outputFiles) {
     const name = path.basename(file.path);
     assets.push({
       path: `/${name}`,

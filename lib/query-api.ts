@@ -1,18 +1,27 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { LambdaIntegration, type RequestValidator, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { DASHBOARD_ROUTES } from '../lambdas/query/routes.js';
+import { ENV } from '../lambdas/shared/config.js';
+import { type Alerting, grantSecretValue } from './alerting.js';
+import type { AlertingState } from './alerting-state.js';
 import { acknowledgeApiKeyAuth } from './api-auth.js';
 import type { Storage } from './storage.js';
+import { grantOnTable } from './tables.js';
 import { VigilFunction } from './vigil-function.js';
 
 export interface QueryApiProps {
-  /** The API to add `/v1/query/...` to; its methods require an API key by default. */
+  /** The API to add `/v1/query/...` and `/v1/dashboard/...` to. */
   readonly api: RestApi;
   /** Validator that checks the required query strings. */
   readonly requestValidator: RequestValidator;
   readonly storage: Storage;
-  /** Key of the query function's log group. */
+  /** Incidents and silences: the dashboard lists them and acts on them as ChatOps does. */
+  readonly alerting: Alerting;
+  readonly state: AlertingState;
+  /** Key of the query function's log group and of the dashboard token secret. */
   readonly encryptionKey: IKey;
 }
 
@@ -22,24 +31,58 @@ export const QUERY_ROUTES = {
   '/v1/query/logs': { agent: true, from: false, to: false, limit: false },
 } as const satisfies Record<string, Record<string, boolean>>;
 
-/** Read access for the dashboard: `GET /v1/query/metrics` and `GET /v1/query/logs`. */
+/**
+ * Read access to the data: `GET /v1/query/metrics|logs` for scripts (API key), and the
+ * dashboard's API under `/v1/dashboard/` for people, authenticated by the dashboard token (a
+ * generated Secrets Manager secret the handler checks), never by an agent's key.
+ */
 export class QueryApi extends Construct {
   public readonly handler: VigilFunction;
+  /** `{"token": ...}`: the bearer token of the dashboard API. */
+  public readonly dashboardSecret: Secret;
 
   constructor(scope: Construct, id: string, props: QueryApiProps) {
     super(scope, id);
-    const { storage } = props;
+    const { storage, alerting, state, encryptionKey } = props;
+
+    this.dashboardSecret = new Secret(this, 'DashboardSecret', {
+      description: 'Vigil: {"token"} of the dashboard (Authorization: Bearer <token>)',
+      encryptionKey,
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'token',
+        excludePunctuation: true,
+        includeSpace: false,
+        passwordLength: 48,
+      },
+    });
+    Validations.of(this.dashboardSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'People paste the token into the dashboard once per browser; an unattended rotation would sign everyone out without telling them. It is rotated by hand with put-secret-value; the Lambda picks the new value up on its next cold start.',
+    });
 
     this.handler = new VigilFunction(this, 'Query', {
       name: 'query',
       // API Gateway gives up after 29 s; fail well before with a clear error.
-      timeout: Duration.seconds(10),
-      memorySize: 512,
-      logEncryptionKey: props.encryptionKey,
-      environment: { ...storage.metricsEnvironment(), ...storage.logsEnvironment() },
+      timeout: Duration.seconds(20),
+      memorySize: 1024,
+      logEncryptionKey: encryptionKey,
+      environment: {
+        ...storage.metricsEnvironment(),
+        ...storage.logsEnvironment(),
+        ...storage.agentsEnvironment(),
+        ...alerting.environment,
+        [ENV.dashboardSecretArn]: this.dashboardSecret.secretArn,
+      },
     });
     storage.grantMetricsRead(this.handler);
     storage.grantLogsRead(this.handler);
+    storage.grantAgentsList(this.handler);
+    alerting.grantIncidentService(this.handler);
+    // Incident lists include resolved incidents, which no index holds: a Scan (see incident-history.ts).
+    grantOnTable(state.incidentsTable, this.handler, 'dynamodb:Scan');
+    grantSecretValue(this.dashboardSecret, encryptionKey, this.handler);
 
     const integration = new LambdaIntegration(this.handler, { allowTestInvoke: false });
     for (const [path, params] of Object.entries(QUERY_ROUTES)) {
@@ -54,6 +97,16 @@ export class QueryApi extends Construct {
         ),
       });
       acknowledgeApiKeyAuth(method);
+    }
+
+    const bearer =
+      'The dashboard is used by people in a browser, not by agents: each request carries the dashboard token (Authorization: Bearer, a generated Secrets Manager secret) that the handler checks in constant time before anything else; the agents API keys are deliberately not accepted here.';
+    for (const { method: verb, path } of Object.values(DASHBOARD_ROUTES)) {
+      const method = props.api.root.resourceForPath(path).addMethod(verb, integration, {
+        apiKeyRequired: false,
+      });
+      Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason: bearer });
+      Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason: bearer });
     }
   }
 }

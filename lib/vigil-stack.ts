@@ -6,6 +6,7 @@ import type { MetricStoreKind } from '../lambdas/shared/config.js';
 import { Alerting } from './alerting.js';
 import { AlertingState } from './alerting-state.js';
 import { parseAlertEmails, parseMetricsStore, readVigilContext } from './context.js';
+import { Dashboard } from './dashboard.js';
 import { Detectors } from './detectors.js';
 import { IngestApi } from './ingest/ingest-api.js';
 import { QueryApi } from './query-api.js';
@@ -46,6 +47,7 @@ export class VigilStack extends Stack {
   public readonly detectors: Detectors;
   public readonly ingestApi: IngestApi;
   public readonly queryApi: QueryApi;
+  public readonly dashboard: Dashboard;
   public readonly alertingState: AlertingState;
   public readonly alerting: Alerting;
   public readonly rulesConfig: RulesConfig;
@@ -109,8 +111,11 @@ export class VigilStack extends Stack {
       api: this.ingestApi.api,
       requestValidator: this.ingestApi.requestValidator,
       storage: this.storage,
+      alerting: this.alerting,
+      state: this.alertingState,
       encryptionKey,
     });
+    this.dashboard = new Dashboard(this, 'Dashboard', { api: this.ingestApi.api });
     this.webhookApi = new WebhookApi(this, 'WebhookApi', {
       api: this.ingestApi.api,
       alerting: this.alerting,
@@ -157,6 +162,12 @@ export class VigilStack extends Stack {
         'Agent API key id; its value: aws apigateway get-api-key --include-value --api-key <id>',
       );
     });
+    output('DashboardUrl', this.dashboard.url, 'The dashboard (CloudFront)');
+    output(
+      'DashboardSecretArn',
+      this.queryApi.dashboardSecret.secretArn,
+      'Secret {"token"} to sign in to the dashboard: aws secretsmanager get-secret-value --secret-id <arn>',
+    );
     output('MetricsStore', this.metricsStore, 'Metric store of this deployment');
     output(
       'MetricsStreamName',

@@ -36,6 +36,8 @@ export interface ChartSpec {
   band?: ChartBand;
   /** Fixed y range, e.g. [0, 100] for percentages. */
   yRange?: [number, number];
+  /** The x range shown (epoch ms): the range asked for, whatever the data covers. */
+  xRange: [number, number];
 }
 
 const PALETTE = ['#2563eb', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be123c'];
@@ -148,9 +150,12 @@ export function chartFigure(spec: ChartSpec): { figure: HTMLElement; destroy: ()
   const options: uPlot.Options = {
     width: 600,
     height: 200,
-    legend: { show: true },
+    legend: { show: spec.lines.length > 1, live: false },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true }, y: spec.yRange ? { range: spec.yRange } : { auto: true } },
+    scales: {
+      x: { time: true, range: [spec.xRange[0] / 1000, spec.xRange[1] / 1000] },
+      y: spec.yRange ? { range: spec.yRange } : { auto: true },
+    },
     axes: [
       { stroke: '#6b7280', grid: { stroke: 'rgba(128,128,128,0.15)' } },
       {

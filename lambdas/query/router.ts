@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { DASHBOARD_PATH_PREFIX } from './dashboard-api.js';
+import { DASHBOARD_PATH_PREFIX } from './routes.js';
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 

@@ -35,6 +35,7 @@ function toChart(
   lines: { label: string; values: Map<number, number> }[],
   format: (value: number) => string,
   markers: ChartMarker[],
+  xRange: [number, number],
   yRange?: [number, number],
 ): ChartSpec {
   const xs = [...new Set(lines.flatMap((line) => [...line.values.keys()]))].sort((a, b) => a - b);
@@ -48,6 +49,7 @@ function toChart(
     })),
     format,
     markers,
+    xRange,
     ...(yRange ? { yRange } : {}),
   };
 }
@@ -129,6 +131,7 @@ export const hostPage: Page = async (main, [agent = '']) => {
       [{ label: 'busy', values: single(cpu, (idle) => Math.max(0, 100 * (1 - idle))) }],
       percent,
       markers,
+      [from, to],
       [0, 100],
     ),
     toChart(
@@ -146,6 +149,7 @@ export const hostPage: Page = async (main, [agent = '']) => {
       ],
       percent,
       markers,
+      [from, to],
       [0, 100],
     ),
     toChart(
@@ -154,6 +158,7 @@ export const hostPage: Page = async (main, [agent = '']) => {
       disks.length > 0 ? disks : [{ label: 'used', values: new Map() }],
       percent,
       markers,
+      [from, to],
       [0, 100],
     ),
     toChart(
@@ -165,6 +170,7 @@ export const hostPage: Page = async (main, [agent = '']) => {
       ],
       bytesPerSecond,
       markers,
+      [from, to],
     ),
   ];
   const charts = specs.map(chartFigure);

@@ -26,6 +26,9 @@ function logList(
   );
 }
 
+/** Four significant digits: enough to read, none of a float's noise. */
+const round = (value: number) => String(Number(value.toPrecision(4)));
+
 /** One incident: facts, actions, explanation, root-cause hints, timeline, logs around it. */
 export const incidentPage: Page = async (main, [id = '']) => {
   const { incident, logs, silence } = await api.incident(id);
@@ -115,7 +118,7 @@ export const incidentPage: Page = async (main, [id = '']) => {
       ? [
           [
             'Value',
-            `${incident.value}${incident.threshold !== undefined ? ` (threshold ${incident.threshold})` : ''}`,
+            `${round(incident.value)}${incident.threshold !== undefined ? ` (threshold ${round(incident.threshold)})` : ''}`,
           ] as [string, string],
         ]
       : []),

@@ -1,0 +1,235 @@
+/**
+ * The dashboard in a real browser (Debian's chromium driven by playwright-core) against `npm
+ * start` with the agent of this host: the overview lists the host, charts draw its points, an
+ * incident shows as a marker on the chart of its host, and acknowledging it in the UI changes its
+ * state. Every page is saved as a screenshot in test-results/ for a reviewer to look at.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, type SpawnedRuntime, spawnLocalRuntime } from '../helpers/local-runtime.js';
+import { waitFor } from '../helpers/wait.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const RESULTS = path.resolve('test-results');
+const AGENT = { id: 'e2e-dash', hostname: 'web-dash', version: '0.1.0' };
+
+let dataDir: string;
+let runtime: SpawnedRuntime;
+let dashboardUrl: string;
+let token: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'vigil-e2e-dashboard-'));
+  runtime = await spawnLocalRuntime({ dataDir, port: await freePort() });
+  const link = /dashboard: (\S+)\n/.exec(runtime.output())?.[1];
+  if (!link) throw new Error(`no dashboard link in the banner:\n${runtime.output()}`);
+  dashboardUrl = link;
+  token = decodeURIComponent(link.split('#token=')[1] ?? '');
+  await mkdir(RESULTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await runtime?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function dashboardApi<T>(route: string, params: Record<string, string> = {}): Promise<T> {
+  const response = await fetch(
+    `${runtime.url}/v1/dashboard/${route}?${new URLSearchParams(params)}`,
+    {
+      headers: { authorization: `Bearer ${token}` },
+    },
+  );
+  expect(response.status).toBe(200);
+  return (await response.json()) as T;
+}
+
+/** CPU counters of one CPU every 15 s over [from, to), idle `idleShare` of the time. */
+function cpuPoints(from: number, to: number, idleShare: number) {
+  const metrics = [];
+  let idle = 1_000;
+  let user = 1_000;
+  for (let ts = from; ts < to; ts += 15_000) {
+    metrics.push({
+      name: 'node_cpu_seconds_total',
+      labels: { cpu: '0', mode: 'idle' },
+      value: idle,
+      ts,
+    });
+    metrics.push({
+      name: 'node_cpu_seconds_total',
+      labels: { cpu: '0', mode: 'user' },
+      value: user,
+      ts,
+    });
+    idle += 15 * idleShare;
+    user += 15 * (1 - idleShare);
+  }
+  return metrics;
+}
+
+async function ingest(route: string, body: unknown): Promise<void> {
+  const response = await fetch(`${runtime.url}${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': runtime.apiKey },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(200);
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(RESULTS, `dashboard-${name}.png`), fullPage: true });
+}
+
+async function openPage(hash: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  // The link npm start prints: the token arrives in the fragment and leaves the address bar.
+  await page.goto(dashboardUrl);
+  await page.waitForSelector('h1:text("Overview")');
+  expect(page.url()).not.toContain('token=');
+  if (hash !== '#/') await page.goto(`${runtime.url}/${hash}`);
+  return page;
+}
+
+interface Overview {
+  hosts: { agentId: string; status: string }[];
+  incidents: {
+    recent: { id: string; ruleId: string; status: string; labels: Record<string, string> }[];
+  };
+}
+
+describe('Dashboard in a browser', () => {
+  it('lists this host, draws its charts, marks an incident and acknowledges it', async () => {
+    const hostAgent = runtime.hostAgentId as string;
+    expect(hostAgent).toBeTruthy();
+
+    // Prepare: a second host whose CPU has been busy for 10 minutes (HighCpu fires), with logs.
+    const now = Date.now();
+    await ingest('/v1/metrics', {
+      v: 1,
+      agent: AGENT,
+      metrics: cpuPoints(now - 10 * 60_000, now, 0.02),
+    });
+    await ingest('/v1/logs', {
+      v: 1,
+      agent: AGENT,
+      logs: [
+        {
+          ts: now - 6 * 60_000,
+          source: '/var/log/app.log',
+          level: 'warn',
+          message: 'worker pool saturated',
+        },
+        {
+          ts: now - 5 * 60_000,
+          source: '/var/log/app.log',
+          level: 'error',
+          message: 'request timed out after 30s',
+        },
+      ],
+    });
+    const overview = await waitFor(
+      'this host and the HighCpu incident',
+      () => dashboardApi<Overview>('overview'),
+      (found) =>
+        found.hosts.some((host) => host.agentId === hostAgent) &&
+        found.incidents.recent.some((i) => i.ruleId === 'HighCpu' && i.labels.agent === AGENT.id),
+      60_000,
+      250,
+    );
+    const incident = overview.incidents.recent.find(
+      (i) => i.ruleId === 'HighCpu' && i.labels.agent === AGENT.id,
+    ) as Overview['incidents']['recent'][number];
+    // A chart needs two samples of a counter: the agent's second round.
+    await waitFor(
+      'two rounds of host metrics',
+      () =>
+        dashboardApi<{ series: { points: unknown[] }[] }>('points', {
+          agent: hostAgent,
+          name: 'node_cpu_seconds_total',
+          rate: 'true',
+          match: 'mode=idle',
+          agg: 'avg',
+          step: '1000',
+          from: String(Date.now() - 10 * 60_000),
+        }),
+      (found) => (found.series[0]?.points.length ?? 0) >= 1,
+      60_000,
+      500,
+    );
+
+    // Act & Assess: the overview lists this host as up.
+    const page = await openPage('#/');
+    const hostRow = page.locator(`tr[data-agent="${hostAgent}"]`);
+    await hostRow.waitFor();
+    expect(await hostRow.textContent()).toContain('up');
+    await screenshot(page, 'overview');
+
+    // The host page draws CPU points.
+    await hostRow.locator('a').click();
+    const cpu = page.locator('#chart-cpu');
+    await cpu.waitFor();
+    expect(Number(await cpu.getAttribute('data-points'))).toBeGreaterThan(0);
+    await page.locator('#chart-cpu canvas').first().waitFor();
+    await screenshot(page, 'host');
+
+    // The busy host's chart carries the incident as a marker.
+    await page.goto(`${runtime.url}/#/host/${AGENT.id}`);
+    await page.locator('h1', { hasText: AGENT.id }).waitFor();
+    const busyCpu = page.locator('#chart-cpu');
+    await busyCpu.waitFor();
+    expect(Number(await busyCpu.getAttribute('data-markers'))).toBeGreaterThanOrEqual(1);
+    await screenshot(page, 'host-incident');
+
+    // Incidents list → detail → Acknowledge.
+    await page.locator('nav a', { hasText: 'Incidents' }).click();
+    const row = page.locator(`tr[data-incident="${incident.id}"]`);
+    await row.waitFor();
+    await screenshot(page, 'incidents');
+    await row.locator('a').click();
+    const status = page.locator('#incident-status');
+    await status.waitFor();
+    expect(await status.textContent()).toContain('open');
+    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    await page.locator('#incident-status', { hasText: 'acknowledged' }).waitFor();
+    await page.locator('.timeline li[data-transition="acknowledged"]').waitFor();
+    await screenshot(page, 'incident');
+    const after = await dashboardApi<{ incident: { status: string; acknowledgedBy: string } }>(
+      'incident',
+      { id: incident.id },
+    );
+    expect(after.incident).toMatchObject({
+      status: 'acknowledged',
+      acknowledgedBy: 'dashboard:dashboard',
+    });
+
+    await page.locator('nav a', { hasText: 'Remediations' }).click();
+    await page.locator('h1', { hasText: 'Remediations' }).waitFor();
+    await screenshot(page, 'remediations');
+    await page.close();
+
+    // A phone: the overview fits the screen without sideways scrolling.
+    const phone = await openPage('#/', { width: 390, height: 844 });
+    await phone.locator(`tr[data-agent="${hostAgent}"]`).waitFor();
+    const overflow = await phone.evaluate<number>('document.documentElement.scrollWidth - innerWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(phone, 'overview-phone');
+    await phone.close();
+  });
+
+  it('asks for the token when there is none and refuses a wrong one', async () => {
+    const page = await browser.newPage();
+    await page.goto(runtime.url);
+    await page.getByLabel('Dashboard token').fill('wrong-token');
+    await page.keyboard.press('Enter');
+    await page.locator('.notice', { hasText: 'not valid' }).waitFor();
+    await screenshot(page, 'signin');
+    await page.close();
+  });
+});
