@@ -1,7 +1,7 @@
 /**
  * Anomaly rules, scored: each sample of an anomaly rule goes through its series' detector, and the
- * detector's alerts become firing signals with an explanation; a firing series that scores normal
- * for the rule's `resolveAfter` resolves. Pure: the caller loads the series records before and
+ * detector's alerts become firing signals with an explanation; a firing series whose values stay
+ * inside the detector's expected band for the rule's `resolveAfter` resolves. Pure: the caller loads the series records before and
  * saves the changed ones after.
  *
  * Replays change nothing: a sample at or before a series' `lastTs` is skipped, so a Kinesis record
@@ -21,8 +21,6 @@ import { render } from '../rules/template.js';
 import { seriesName, stateKey } from './series-name.js';
 import type { Deviation, SeriesRecord } from './types.js';
 
-/** A firing series scoring below this counts as normal again (the detector alerts at 0.5). */
-export const QUIET_SCORE = 0.3;
 /** A point scoring at least this is remembered as a deviation, for root-cause hints. */
 export const HINT_SCORE = 0.3;
 
@@ -100,7 +98,7 @@ export function scoreSamples(input: ScoreInput): ScoreOutput {
         delete record.quietSince;
         signals.push(toSignal(rule, sample, 'firing', result));
       }
-    } else if (counts && result.score >= QUIET_SCORE) {
+    } else if (counts && !backInRange(result, sample.value)) {
       record.open = { ...record.open, peak: Math.max(record.open.peak, result.score) };
       delete record.quietSince;
     } else {
@@ -114,6 +112,15 @@ export function scoreSamples(input: ScoreInput): ScoreOutput {
     changed.set(key, record);
   }
   return { signals, records: changed, deviations: [...deviations.values()] };
+}
+
+/**
+ * Whether a firing series looks normal again: its value is back inside the band the detector
+ * expects. The score alone would not do: after an alert the detector damps its scores (one
+ * episode, one alert), which says nothing about the series having recovered.
+ */
+function backInRange(result: PointResult, value: number): boolean {
+  return value >= result.explanation.low && value <= result.explanation.high;
 }
 
 /** A rule that scores a metric as it is names it; a derived value (rate, ratio…) is "value". */
