@@ -10,6 +10,7 @@ import { Dashboard } from './dashboard.js';
 import { Detectors } from './detectors.js';
 import { IngestApi } from './ingest/ingest-api.js';
 import { QueryApi } from './query-api.js';
+import { RemoteWriteApi } from './remote-write-api.js';
 import { RulesConfig } from './rules-config.js';
 import { Storage } from './storage.js';
 import { IngestStreams } from './streams.js';
@@ -52,6 +53,7 @@ export class VigilStack extends Stack {
   public readonly alerting: Alerting;
   public readonly rulesConfig: RulesConfig;
   public readonly webhookApi: WebhookApi;
+  public readonly remoteWriteApi: RemoteWriteApi;
 
   constructor(scope: Construct, id: string, props: VigilStackProps = {}) {
     super(scope, id, props);
@@ -121,6 +123,13 @@ export class VigilStack extends Stack {
       alerting: this.alerting,
       state: this.alertingState,
       encryptionKey,
+    });
+    this.remoteWriteApi = new RemoteWriteApi(this, 'RemoteWriteApi', {
+      stream: this.streams.metrics,
+      usagePlan: this.ingestApi.usagePlan,
+      encryptionKey,
+      // The account-level CloudWatch role setting the ingest API creates (CfnAccount).
+      cloudWatchAccount: this.ingestApi.api.node.tryFindChild('Account'),
     });
 
     this.addOutputs();
@@ -222,6 +231,11 @@ export class VigilStack extends Stack {
       'AlertmanagerSecretArn',
       this.webhookApi.alertmanagerSecret.secretArn,
       'Secret {"token"} Alertmanager presents as bearer token',
+    );
+    output(
+      'PrometheusRemoteWriteUrl',
+      this.remoteWriteApi.remoteWriteUrl,
+      'Prometheus remote_write url; an agent API key as authorization.credentials (bearer), basic_auth password or x-api-key',
     );
   }
 }

@@ -7,9 +7,8 @@ import snappy from 'snappyjs';
 import { RemoteWriteRejection } from './errors.js';
 import { REMOTE_WRITE_LIMITS } from './limits.js';
 import { decodeWriteRequest } from './proto.js';
+import { REMOTE_WRITE_CONTENT_TYPE } from './route.js';
 import type { WriteRequest } from './types.js';
-
-export const REMOTE_WRITE_CONTENT_TYPE = 'application/x-protobuf';
 
 /** The stream identifier of snappy's framed format (what `snappy -c` writes), not the block format. */
 const SNAPPY_FRAMED_MAGIC = Buffer.from([

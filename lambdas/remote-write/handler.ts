@@ -21,9 +21,6 @@ import { isValidAgentId } from './series-check.js';
 import { type EnvelopeRecord, splitIntoRecords } from './split.js';
 import type { MappedWriteRequest } from './types.js';
 
-/** The route, on AWS and in the local runtime. */
-export const REMOTE_WRITE_PATH = '/v1/prom/write';
-
 export interface RemoteWriteHandlerDeps {
   readonly kinesis: Pick<KinesisClient, 'send'>;
   /** The metrics stream (the one `POST /v1/metrics` puts into). */
