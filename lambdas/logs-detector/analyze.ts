@@ -25,8 +25,9 @@ import type { SourceState } from './source-state.js';
 const MINUTE_MS = 60_000;
 /** Empty minutes scored after a gap at most (a source quiet for hours is not minutes of zeros). */
 const MAX_EMPTY_MINUTES = 60;
-/** Lines kept as context for a signal's `details.logs`. */
+/** Lines in a signal's `details.logs`: the line and those before it (kept in the state). */
 const CONTEXT_LINES = 5;
+const CONTEXT_MESSAGE_CHARS = 500;
 
 export interface AnalysisContext {
   readonly agent: Agent;
@@ -73,7 +74,7 @@ export function analyzeLines(
 ): AnalysisResult {
   const out: AnalyzedLine[] = [];
   const signals: Signal[] = [];
-  const recent: LogExcerpt[] = [];
+  const recent = state.recent;
   const labels = { agent: ctx.agent.id, source: ctx.source };
   const patterns = keywordPatterns(ctx.config.keywords);
 
@@ -161,7 +162,7 @@ export function analyzeLines(
       });
     });
 
-    recent.push(excerpt);
+    recent.push({ ...excerpt, message: excerpt.message.slice(0, CONTEXT_MESSAGE_CHARS) });
     if (recent.length >= CONTEXT_LINES) recent.shift();
   }
   return { lines: out, signals };
@@ -216,7 +217,9 @@ function closeMinutes(
     for (const id of ids) {
       if (state.series[id] !== undefined) continue;
       if (Object.keys(state.series).length >= pa.maxSeries) break;
-      state.series[id] = createDetectorState({ warmupPoints: pa.warmupMinutes });
+      // A variable, not a literal: older detector configurations have no `sensitivity` key.
+      const detectorConfig = { warmupPoints: pa.warmupMinutes, sensitivity: pa.sensitivity };
+      state.series[id] = createDetectorState(detectorConfig);
     }
     const empties = Math.min(MAX_EMPTY_MINUTES, Math.max(0, (next - closed) / MINUTE_MS - 1));
     for (const [id, series] of Object.entries(state.series)) {

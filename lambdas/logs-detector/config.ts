@@ -42,6 +42,11 @@ export interface LogDetectionConfig {
     readonly maxSeries: number;
     /** Minutes the anomaly detector watches before it may alert. */
     readonly warmupMinutes: number;
+    /**
+     * The anomaly detector's sensitivity for these series (1 is its default for metrics). Counts
+     * per minute are steadier than most metrics, and a tenfold jump of one template should alert.
+     */
+    readonly sensitivity: number;
   };
   readonly keywords: readonly KeywordRule[];
 }
@@ -97,7 +102,7 @@ export const DEFAULT_LOG_DETECTION_CONFIG: LogDetectionConfig = {
   miner: { similarity: 0.7, maxTemplates: 1_000, maxTokens: 200 },
   newPattern: { enabled: true, warmupLines: 1_000, warmupMs: 3_600_000, minLevel: 'warn' },
   errorBurst: { enabled: true, perMinute: 50 },
-  patternAnomaly: { enabled: true, maxSeries: 20, warmupMinutes: 60 },
+  patternAnomaly: { enabled: true, maxSeries: 20, warmupMinutes: 60, sensitivity: 2 },
   keywords: DEFAULT_KEYWORD_RULES,
 };
 
@@ -145,6 +150,7 @@ const OverridesSchema = z
         enabled: z.boolean(),
         maxSeries: z.number().int().min(1).max(200),
         warmupMinutes: z.number().int().min(1),
+        sensitivity: z.number().gt(0).max(10),
       })
       .partial(),
     /** Replaces the default keyword rules (include them again to keep them). */

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import type { DetectorState } from '../detect/index.js';
+import type { LogExcerpt } from '../incidents/types.js';
 import { createMinerState } from '../logs/miner.js';
 import { MinerStateSchema, parseMinerState } from '../logs/state.js';
 import type { MinerConfig, MinerState } from '../logs/types.js';
@@ -31,6 +32,8 @@ export interface SourceState {
   keywordCounts: Record<string, number>;
   /** Anomaly detector state of each watched template's count per minute. */
   series: Record<string, DetectorState>;
+  /** The last few lines (cut), the context a signal carries. */
+  recent: LogExcerpt[];
 }
 
 export function createSourceState(miner: Partial<MinerConfig> = {}): SourceState {
@@ -46,6 +49,7 @@ export function createSourceState(miner: Partial<MinerConfig> = {}): SourceState
     errorBurstFiring: false,
     keywordCounts: {},
     series: {},
+    recent: [],
   };
 }
 
@@ -62,6 +66,14 @@ const SourceStateSchema = z.object({
   keywordCounts: z.record(z.string(), z.number()),
   // The anomaly detector validates and upgrades its own state.
   series: z.record(z.string(), z.looseObject({})),
+  recent: z.array(
+    z.object({
+      ts: z.number(),
+      source: z.string(),
+      level: z.string().optional(),
+      message: z.string(),
+    }),
+  ),
 });
 
 export class SourceStateError extends Error {

@@ -39,7 +39,7 @@ export function createMinerState(config: Partial<MinerConfig> = {}): MinerState 
   return { v: 1, config: minerConfig(config), clock: 0, evicted: 0, templates: [] };
 }
 
-/** 52-bit string hash (cyrb53), as 13 hex digits: short, stable across runtimes. */
+/** 53-bit string hash (cyrb53), as 14 hex digits: short, stable across runtimes. */
 function hash(text: string): string {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
@@ -50,7 +50,7 @@ function hash(text: string): string {
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(13, '0');
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
 }
 
 /** The first token as a routing key: variable-looking first tokens share one key. */
