@@ -9,6 +9,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { type AlertingConfig, parseAlertingConfig } from '../lambdas/incidents/config.js';
 import type { IncidentService } from '../lambdas/incidents/service.js';
+import type { LogDetectionConfig } from '../lambdas/logs-detector/config.js';
 import { QUERY_ROUTES } from '../lambdas/query/query.js';
 import { createRemoteWriteHandler } from '../lambdas/remote-write/handler.js';
 import { REMOTE_WRITE_CONTENT_TYPE, REMOTE_WRITE_PATH } from '../lambdas/remote-write/route.js';
@@ -69,6 +70,11 @@ export interface LocalRuntimeOptions {
   readonly ruleDefinitions?: readonly RuleDefinition[];
   /** Fixed dashboard token. @default a token generated once and kept in `<dataDir>/dashboard-token` */
   readonly dashboardToken?: string;
+  /**
+   * Log detection settings of the logs detector.
+   * @default the defaults with `VIGIL_LOG_DETECTION_CONFIG` (JSON overrides) over them
+   */
+  readonly logDetection?: LogDetectionConfig;
 }
 
 export interface LocalRuntime {
@@ -148,6 +154,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       alerting,
       apiKey,
       logger,
+      ...(options.logDetection ? { logDetection: options.logDetection } : {}),
     });
     const consumers: Record<IngestKind, KinesisHandler> = {
       metrics: handlers.metricsDetector,
