@@ -19,6 +19,7 @@ export const LAMBDA_ENTRIES = {
   'alert-ticker': 'lambdas/alert-ticker/index.ts',
   alertmanager: 'lambdas/alertmanager/index.ts',
   chatops: 'lambdas/chatops/index.ts',
+  'remediation-steps': 'lambdas/remediation-steps/index.ts',
   'remote-write': 'lambdas/remote-write/index.ts',
   'remote-write-authorizer': 'lambdas/remote-write/authorizer-index.ts',
 } as const;

@@ -28,6 +28,14 @@ import type {
 } from './types.js';
 import { boundDetails, SEVERITIES } from './types.js';
 
+/** The remediation an incident records: set when a runbook starts, updated with its outcome. */
+export interface IncidentRemediation {
+  runbook: string;
+  executionArn: string;
+  /** `running`, then the run's outcome (`succeeded`, `denied`, `action-failed`…). */
+  status: string;
+}
+
 export interface FlapState {
   /** Epoch ms of the recent open ⇄ resolved changes inside the flapping window, oldest first. */
   changes: number[];
@@ -72,6 +80,8 @@ export interface Incident {
   flapping: FlapState;
   /** The most recent audit events, at most `policy.auditLimit`. */
   audit: AuditEvent[];
+  /** The remediation run started for it (see `lambdas/remediation/`), and how it went. */
+  remediation?: IncidentRemediation;
   /** Incremented on every change of the head item; the store writes on `version = :previous`. */
   version: number;
 }
@@ -541,4 +551,36 @@ export function setSilenced(
     { note: `silenced by ${silenceId}` },
   );
   return { incident: next, transitions: [transition], changed: true };
+}
+
+/**
+ * Records the remediation run of an incident (started, then its outcome) with an audit note. A
+ * no-op when nothing changed, so a retried step writes once.
+ */
+export function setRemediation(
+  incident: Incident,
+  remediation: IncidentRemediation,
+  now: number,
+  policy: Pick<IncidentPolicy, 'auditLimit'> = DEFAULT_INCIDENT_POLICY,
+): ActionResult {
+  const current = incident.remediation;
+  if (
+    current?.executionArn === remediation.executionArn &&
+    current.status === remediation.status &&
+    current.runbook === remediation.runbook
+  ) {
+    return { incident, transitions: [], changed: false };
+  }
+  const note = `remediation ${remediation.runbook}: ${remediation.status} (${remediation.executionArn})`;
+  const next: Incident = {
+    ...incident,
+    remediation: { ...remediation },
+    audit: withAudit(
+      incident.audit,
+      { at: now, transition: 'commented', by: 'remediation', note },
+      policy.auditLimit,
+    ),
+    version: incident.version + 1,
+  };
+  return { incident: next, transitions: [], changed: true };
 }

@@ -40,10 +40,12 @@ import {
   applySignal,
   autoResolve,
   type Incident,
+  type IncidentRemediation,
   type IncidentTransition,
   matchLabels,
   resolve,
   type SignalResult,
+  setRemediation,
   setSilenced,
   settleFlapping,
 } from './incident.js';
@@ -241,6 +243,17 @@ export class IncidentService {
   /** Resolves by hand, by incident id or fingerprint. */
   resolve(ref: string, by: string, now: number, note?: string): Promise<ActionOutcome> {
     return this.act(ref, now, (incident) => resolve(incident, by, now, note, this.config.incident));
+  }
+
+  /** Records the remediation run of an incident (by id or fingerprint): started, then its outcome. */
+  recordRemediation(
+    ref: string,
+    remediation: IncidentRemediation,
+    now: number,
+  ): Promise<ActionOutcome> {
+    return this.act(ref, now, (incident) =>
+      setRemediation(incident, remediation, now, this.config.incident),
+    );
   }
 
   /**

@@ -21,6 +21,7 @@
 import * as z from 'zod';
 import { type Matcher, MatcherSyntaxError, parseMatchers } from '../incidents/matchers.js';
 import { SEVERITIES } from '../incidents/types.js';
+import { RemediationMappingSchema } from '../remediation/mapping.js';
 import { isDuration, parseDuration } from './duration.js';
 import { type RuleIssue, RuleValidationError, TemplateSyntaxError } from './errors.js';
 import { type CompiledTemplate, compileTemplate } from './template.js';
@@ -154,6 +155,8 @@ const RuleBaseSchema = z.strictObject({
   severity: z.enum(SEVERITIES),
   summary: template,
   runbook: z.string().min(1).optional(),
+  /** The runbook an incident of this rule starts (see `lambdas/remediation/mapping.ts`). */
+  remediation: RemediationMappingSchema.optional(),
 });
 
 export const RuleSchema = RuleBaseSchema.superRefine((rule, ctx) => {
@@ -262,6 +265,7 @@ function compile(rule: ParsedRule) {
     severity: rule.severity,
     summary: rule.summary,
     runbook: rule.runbook,
+    remediation: rule.remediation,
   };
   if (rule.anomaly) {
     return {

@@ -1,0 +1,212 @@
+/**
+ * Remediation: one Step Functions state machine per runbook (see `remediation-workflow.ts`), the
+ * Lambda steps they share, the audit trail and state tables, the secret of the signed approval
+ * links, and least-privilege IAM: the state machines act only on instances and ECS services
+ * tagged `vigil:remediation=enabled`.
+ */
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  DefinitionBody,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { parseScriptAllowList, type ScriptAllowList } from '../lambdas/remediation/runbooks.js';
+import { RUNBOOKS, type RunbookName } from '../lambdas/remediation/types.js';
+import { ENV } from '../lambdas/shared/config.js';
+import {
+  REMEDIATION_AUDIT_TABLE,
+  REMEDIATION_STATE_TABLE,
+} from '../lambdas/stores/table-schemas.js';
+import type { Alerting } from './alerting.js';
+import { grantSecretValue } from './alerting.js';
+import { RemediationWorkflow, remediationActionStatements } from './remediation-workflow.js';
+import { grantOnTable, schemaTable } from './tables.js';
+import { VigilFunction } from './vigil-function.js';
+
+export interface RemediationProps {
+  /** The alerts topic, Telegram secret and incident service the steps use. */
+  readonly alerting: Alerting;
+  /** Key of the log groups and the link secret. */
+  readonly encryptionKey: IKey;
+  /**
+   * Telegram chat approval requests and outcomes go to.
+   * @default - none: approvals then only go by email
+   */
+  readonly telegramChatId?: string;
+  /**
+   * The RunScript allow-list (`lambdas/remediation/runbooks.ts`).
+   * @default - empty: RunScript refuses every script
+   */
+  readonly scripts?: ScriptAllowList;
+  /** @default 900 */
+  readonly approvalTimeoutSeconds?: number;
+  /** @default 60 */
+  readonly verifyDelaySeconds?: number;
+  /** @default 3 */
+  readonly maxAutoRunsPerHour?: number;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** The longest a run may take, approval wait included. */
+export const EXECUTION_TIMEOUT = Duration.days(2);
+
+export class Remediation extends Construct {
+  public readonly auditTable: Table;
+  public readonly stateTable: Table;
+  public readonly linkSecret: Secret;
+  public readonly steps: VigilFunction;
+  public readonly stateMachines: Readonly<Record<RunbookName, StateMachine>>;
+  /** Environment of every function that starts runs or answers approvals. */
+  public readonly environment: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: RemediationProps) {
+    super(scope, id);
+    const { alerting, encryptionKey } = props;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const scripts = parseScriptAllowList(props.scripts ?? {});
+
+    this.auditTable = schemaTable(this, 'AuditTable', REMEDIATION_AUDIT_TABLE, { removalPolicy });
+    this.stateTable = schemaTable(this, 'StateTable', REMEDIATION_STATE_TABLE, { removalPolicy });
+    this.linkSecret = new Secret(this, 'LinkSecret', {
+      description: 'Vigil remediation: {"linkSecret"} signing the approve/deny links of emails',
+      encryptionKey,
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'linkSecret',
+        excludePunctuation: true,
+        includeSpace: false,
+        passwordLength: 64,
+      },
+    });
+    Validations.of(this.linkSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The secret only signs approval links that expire with their approval (15 minutes by default); replacing it with put-secret-value at any time just invalidates the links in flight, so a rotation Lambda would add a function and permissions for no gain.',
+    });
+
+    const tables = {
+      [ENV.remediationAuditTable]: this.auditTable.tableName,
+      [ENV.remediationStateTable]: this.stateTable.tableName,
+    };
+    this.steps = new VigilFunction(this, 'Steps', {
+      name: 'remediation-steps',
+      timeout: Duration.seconds(30),
+      logEncryptionKey: encryptionKey,
+      environment: {
+        ...alerting.environment,
+        ...tables,
+        ...(props.telegramChatId ? { [ENV.telegramChatId]: props.telegramChatId } : {}),
+        [ENV.remediationSecretArn]: this.linkSecret.secretArn,
+        [ENV.remediationScripts]: JSON.stringify(scripts),
+        [ENV.remediationApprovalTimeoutSeconds]: String(props.approvalTimeoutSeconds ?? 900),
+        [ENV.remediationVerifyDelaySeconds]: String(props.verifyDelaySeconds ?? 60),
+        [ENV.remediationMaxAutoRunsPerHour]: String(props.maxAutoRunsPerHour ?? 3),
+      },
+    });
+    this.grantSteps(this.steps);
+    alerting.grantIncidentService(this.steps);
+    alerting.grantTelegramSecretRead(this.steps);
+    grantSecretValue(this.linkSecret, encryptionKey, this.steps);
+    Grant.addToPrincipal({
+      grantee: this.steps,
+      actions: ['sns:Publish'],
+      resourceArns: [alerting.topic.topicArn],
+    });
+    encryptionKey.grant(this.steps, 'kms:GenerateDataKey', 'kms:Decrypt');
+
+    const ssmDocuments = [...new Set(Object.values(scripts).map((script) => script.document))];
+    const machines = {} as Record<RunbookName, StateMachine>;
+    for (const runbook of RUNBOOKS) {
+      machines[runbook] = this.stateMachine(runbook, encryptionKey, ssmDocuments);
+    }
+    this.stateMachines = machines;
+    this.environment = {
+      ...tables,
+      [ENV.remediationStateMachines]: JSON.stringify(
+        Object.fromEntries(RUNBOOKS.map((name) => [name, machines[name].stateMachineArn])),
+      ),
+    };
+  }
+
+  private stateMachine(
+    runbook: RunbookName,
+    encryptionKey: IKey,
+    ssmDocuments: readonly string[],
+  ): StateMachine {
+    const workflow = new RemediationWorkflow(this, `${runbook}Definition`, {
+      runbook,
+      steps: this.steps,
+    });
+    const logGroup = new LogGroup(this, `${runbook}Logs`, {
+      retention: RetentionDays.THREE_MONTHS,
+      encryptionKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const machine = new StateMachine(this, runbook, {
+      stateMachineName: `${Stack.of(this).stackName}-${runbook}`,
+      comment: `Vigil runbook ${runbook}`,
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromChainable(workflow.definition),
+      timeout: EXECUTION_TIMEOUT,
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+    });
+    for (const statement of remediationActionStatements(
+      this,
+      runbook,
+      runbook === 'RunScript' ? ssmDocuments : [],
+    )) {
+      machine.addToRolePolicy(statement);
+    }
+    const wildcards: Record<string, string> = {
+      'Resource::*':
+        'Only actions with no resource-level permissions: ssm:GetCommandInvocation, the X-Ray tracing actions and the CloudWatch Logs delivery actions of the state machine logging.',
+      'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*':
+        'ssm:SendCommand on instances is conditioned on the ssm:resourceTag/vigil:remediation=enabled tag: only instances tagged for Vigil.',
+      'Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:managed-instance/*':
+        'ssm:SendCommand on managed nodes is conditioned on the ssm:resourceTag/vigil:remediation=enabled tag: only nodes tagged for Vigil.',
+      'Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/*':
+        'ecs:UpdateService is conditioned on the aws:ResourceTag/vigil:remediation=enabled tag; ecs:DescribeServices is read-only. The services are named at run time by the incident.',
+      [`Resource::<${Stack.of(this).getLogicalId(this.steps.node.defaultChild as CfnElement)}.Arn>:*`]:
+        'lambda:InvokeFunction on the versions and aliases of the steps function only (what LambdaInvoke grants).',
+    };
+    for (const [finding, reason] of Object.entries(wildcards)) {
+      Validations.of(machine).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    }
+    return machine;
+  }
+
+  /** The steps' table access: audit events (PutItem, Query), guard state and approvals. */
+  private grantSteps(grantee: IGrantable): void {
+    grantOnTable(this.auditTable, grantee, 'dynamodb:PutItem', 'dynamodb:Query');
+    grantOnTable(
+      this.stateTable,
+      grantee,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    );
+  }
+
+  /**
+   * What answering approvals needs (the ChatOps handler, the link handler): the approvals and the
+   * audit trail, and SendTaskSuccess/SendTaskFailure on the remediation state machines.
+   */
+  public grantApprovals(grantee: IGrantable): void {
+    this.grantSteps(grantee);
+    for (const machine of Object.values(this.stateMachines)) machine.grantTaskResponse(grantee);
+  }
+
+  /** StartExecution on every remediation state machine (dispatcher, `/run`). */
+  public grantStart(grantee: IGrantable): void {
+    for (const machine of Object.values(this.stateMachines)) machine.grantStartExecution(grantee);
+  }
+}
