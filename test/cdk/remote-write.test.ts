@@ -132,7 +132,7 @@ describe('RemoteWriteApi', () => {
     const report = new AwsSolutionsChecks().validateScope(synth.app);
     const findings = report.violations.flatMap((violation) =>
       violation.violatingResources
-        .filter((resource) => resource.constructPath.includes('RemoteWriteApi'))
+        .filter((resource) => resource.constructPath?.includes('RemoteWriteApi'))
         .map((resource) => `${violation.ruleName} at ${resource.constructPath}`),
     );
     expect(findings).toEqual([]);
