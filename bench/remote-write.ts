@@ -12,6 +12,7 @@
  *   npm run bench:remote-write     (BENCH_REQUESTS, BENCH_SAMPLES_PER_REQUEST to change the sizes)
  */
 import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import type { PutRecordsCommand, PutRecordsCommandInput } from '@aws-sdk/client-kinesis';
 import { build } from 'esbuild';
@@ -176,6 +177,8 @@ async function main(): Promise<void> {
   const results = {
     measured_at: new Date().toISOString(),
     node: process.version,
+    // The machine is shared: a high load average means the figures are low.
+    load_average_1m: loadavg()[0],
     requests: REQUESTS,
     samples_per_request: SAMPLES_PER_REQUEST,
     compressed_bytes_per_request: Math.round(compressed / REQUESTS),

@@ -3,7 +3,6 @@
  * the agent sends to `POST /v1/metrics`) of at most `maxPointsPerBatch` points and
  * `targetBatchBytes` of JSON each, partitioned by agent id so one agent's records stay in order.
  */
-import type { MetricPoint } from '../shared/contracts.js';
 import { LIMITS } from '../shared/limits.js';
 import type { AgentPoints } from './types.js';
 
@@ -36,8 +35,7 @@ export function splitIntoRecords(
   const head = `{"v":1,"agent":${JSON.stringify(agent)},"metrics":[`;
   const tail = ']}';
   const frame = Buffer.byteLength(head) + tail.length;
-  const labelsJson = new Map<Record<string, string>, string>();
-  const nameJson = new Map<string, string>();
+  const cache = new PartCache();
   const records: EnvelopeRecord[] = [];
   let parts: string[] = [];
   let bytes = frame;
@@ -54,8 +52,13 @@ export function splitIntoRecords(
   };
 
   for (const point of points) {
-    const json = pointJson(point, nameJson, labelsJson);
-    const size = Buffer.byteLength(json);
+    const value = String(point.value);
+    const ts = String(point.ts);
+    const name = cache.name(point.name);
+    const labels = point.labels ? cache.labels(point.labels) : NO_LABELS;
+    // Finite numbers only (the mapping drops the others): JSON.stringify(n) === String(n), ASCII.
+    const json = `{"name":${name.json}${labels.json},"value":${value},"ts":${ts}}`;
+    const size = POINT_FRAME_BYTES + name.bytes + labels.bytes + value.length + ts.length;
     // +1: the comma before every point but the first.
     if (
       parts.length > 0 &&
@@ -70,25 +73,41 @@ export function splitIntoRecords(
   return records;
 }
 
-/** `JSON.stringify(point)` with the name and labels parts cached. */
-function pointJson(
-  point: MetricPoint,
-  names: Map<string, string>,
-  labels: Map<Record<string, string>, string>,
-): string {
-  let name = names.get(point.name);
-  if (name === undefined) {
-    name = JSON.stringify(point.name);
-    names.set(point.name, name);
-  }
-  let labelsPart = '';
-  if (point.labels) {
-    labelsPart = labels.get(point.labels) ?? '';
-    if (labelsPart === '') {
-      labelsPart = `,"labels":${JSON.stringify(point.labels)}`;
-      labels.set(point.labels, labelsPart);
+interface Part {
+  readonly json: string;
+  /** UTF-8 bytes of `json`. */
+  readonly bytes: number;
+}
+
+const NO_LABELS: Part = { json: '', bytes: 0 };
+/** Bytes of `{"name":` `,"value":` `,"ts":` `}` around the parts of a point. */
+const POINT_FRAME_BYTES = '{"name":,"value":,"ts":}'.length;
+
+/**
+ * The JSON of names and label sets, computed once: a series' points share one labels object, and
+ * many series share a name.
+ */
+class PartCache {
+  private readonly names = new Map<string, Part>();
+  private readonly labelSets = new Map<Readonly<Record<string, string>>, Part>();
+
+  name(name: string): Part {
+    let part = this.names.get(name);
+    if (!part) {
+      const json = JSON.stringify(name);
+      part = { json, bytes: Buffer.byteLength(json) };
+      this.names.set(name, part);
     }
+    return part;
   }
-  // Finite numbers only (the mapping drops the others): JSON.stringify(n) === String(n).
-  return `{"name":${name}${labelsPart},"value":${String(point.value)},"ts":${String(point.ts)}}`;
+
+  labels(labels: Readonly<Record<string, string>>): Part {
+    let part = this.labelSets.get(labels);
+    if (!part) {
+      const json = `,"labels":${JSON.stringify(labels)}`;
+      part = { json, bytes: Buffer.byteLength(json) };
+      this.labelSets.set(labels, part);
+    }
+    return part;
+  }
 }
