@@ -137,8 +137,14 @@ describe('VigilStack: streams and detectors', () => {
       'timestream:DescribeEndpoints',
       'timestream:WriteRecords',
     ]);
-    expect(logs.filter((a) => /^(dynamodb|timestream):/.test(a)).sort()).toEqual([
+    // Lines (BatchWriteItem), log-pattern states (BatchGetItem, PutItem), agents (UpdateItem) and
+    // the incident service's signal path (GetItem, PutItem, Query, UpdateItem).
+    expect([...new Set(logs.filter((a) => /^(dynamodb|timestream):/.test(a)))].sort()).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:BatchWriteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
   });
