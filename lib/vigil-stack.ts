@@ -10,6 +10,7 @@ import { Dashboard } from './dashboard.js';
 import { Detectors } from './detectors.js';
 import { IngestApi } from './ingest/ingest-api.js';
 import { QueryApi } from './query-api.js';
+import { Remediation } from './remediation.js';
 import { RemoteWriteApi } from './remote-write-api.js';
 import { RulesConfig } from './rules-config.js';
 import { Storage } from './storage.js';
@@ -54,6 +55,7 @@ export class VigilStack extends Stack {
   public readonly rulesConfig: RulesConfig;
   public readonly webhookApi: WebhookApi;
   public readonly remoteWriteApi: RemoteWriteApi;
+  public readonly remediation: Remediation;
 
   constructor(scope: Construct, id: string, props: VigilStackProps = {}) {
     super(scope, id, props);
@@ -130,6 +132,13 @@ export class VigilStack extends Stack {
       encryptionKey,
       // The account-level CloudWatch role setting the ingest API creates (CfnAccount).
       cloudWatchAccount: this.ingestApi.api.node.tryFindChild('Account'),
+    });
+
+    this.remediation = new Remediation(this, 'Remediation', {
+      alerting: this.alerting,
+      encryptionKey,
+      telegramChatId: context.alerting.telegramChatId,
+      removalPolicy: props.dataRemovalPolicy,
     });
 
     this.addOutputs();

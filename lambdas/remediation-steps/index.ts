@@ -1,20 +1,29 @@
 /** Lambda entry of the remediation state machines' steps: wiring only; see ../remediation/steps.ts. */
+import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
-import {
-  remediationIncidents,
-  snsNoticePublisher,
-  telegramSender,
-} from '../remediation/adapters.js';
+import { snsNoticePublisher, telegramSender } from '../remediation/adapters.js';
 import { DynamoDbRemediationStore } from '../remediation/dynamodb-store.js';
+import { storeIncidents } from '../remediation/incident-record.js';
 import { remediationSettingsFromEnv } from '../remediation/settings.js';
 import { createRemediationSteps, type StepEvent } from '../remediation/steps.js';
 import { ENV, requireEnv } from '../shared/config.js';
-import { logger } from '../shared/powertools.js';
 import { secretField } from '../shared/secret-json.js';
-import { documentClient, incidentServiceFromEnv } from '../stores/from-env.js';
+import { DynamoDbIncidentStore } from '../stores/dynamodb-incident-store.js';
+
+// Its own logger and document client rather than the shared modules': they pull in Metrics and
+// the incident service's configuration, which would push the bundle over its budget.
+const logger = new Logger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'remediation-steps',
+});
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  marshallOptions: { removeUndefinedValues: true },
+});
+
 import { secretsManagerBotToken, telegramClientFrom } from '../telegram-notifier/bot-token.js';
 
 const env = process.env;
@@ -24,7 +33,7 @@ const approvalBaseUrl = env[ENV.remediationApprovalUrl];
 
 const steps = createRemediationSteps({
   store: new DynamoDbRemediationStore({
-    client: documentClient(),
+    client,
     auditTable: requireEnv(env, ENV.remediationAuditTable),
     stateTable: requireEnv(env, ENV.remediationStateTable),
   }),
@@ -33,7 +42,9 @@ const steps = createRemediationSteps({
     requireEnv(env, ENV.telegramChatId),
   ),
   publish: snsNoticePublisher(new SNSClient({}), requireEnv(env, ENV.alertsTopicArn)),
-  incidents: remediationIncidents(incidentServiceFromEnv(env)),
+  incidents: storeIncidents(
+    new DynamoDbIncidentStore({ client, tableName: requireEnv(env, ENV.incidentsTable) }),
+  ),
   linkSecret: secretField(secrets, requireEnv(env, ENV.remediationSecretArn), 'linkSecret'),
   ...(approvalBaseUrl ? { approvalBaseUrl } : {}),
   scripts,

@@ -3,7 +3,7 @@
  * then decide how the run goes on (policy by risk, then the target's guard rails). Pure: the
  * guard state is read and written by the caller.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { admit, type GuardLimits, type GuardState } from './budget.js';
 import { RemediationInputError } from './errors.js';
 import { decidePolicy } from './policy.js';
@@ -29,16 +29,28 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
 const REQUESTER_PATTERN = /^[A-Za-z0-9_.:@/+-]{1,128}$/;
 
 export const RemediationInputSchema = z.strictObject({
-  target: z.string().min(1).max(512),
-  parameters: z.record(z.string(), z.union([z.string().max(1024), z.number()])).default({}),
-  risk: z.enum(RISKS).default('medium'),
-  incidentId: z.string().min(1).max(512).optional(),
-  requestedBy: z
-    .string()
-    .regex(REQUESTER_PATTERN, { message: 'letters, digits and _.:@/+- only' })
-    .default('cli'),
-  requireApproval: z.boolean().default(false),
-  dryRun: z.boolean().default(false),
+  target: z
+    .string({ error: 'required, a string' })
+    .check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(512, { error: 'too long' })),
+  parameters: z._default(
+    z.record(
+      z.string(),
+      z.union([z.string().check(z.maxLength(1024, { error: 'too long' })), z.number()], {
+        error: 'values are strings or numbers',
+      }),
+    ),
+    {},
+  ),
+  risk: z._default(z.enum(RISKS, { error: `must be one of ${RISKS.join(', ')}` }), 'medium'),
+  incidentId: z.optional(
+    z.string({ error: 'must be a string' }).check(z.minLength(1), z.maxLength(512)),
+  ),
+  requestedBy: z._default(
+    z.string().check(z.regex(REQUESTER_PATTERN, { error: 'letters, digits and _.:@/+- only' })),
+    'cli',
+  ),
+  requireApproval: z._default(z.boolean({ error: 'must be true or false' }), false),
+  dryRun: z._default(z.boolean({ error: 'must be true or false' }), false),
 });
 
 /** The output of the first step: the run, and the verification counter the loop starts from. */

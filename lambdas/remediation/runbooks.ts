@@ -3,7 +3,8 @@
  * ECS. Everything that ends up in a shell command is matched against a strict pattern first, so a
  * label value can never become a command.
  */
-import * as z from 'zod';
+// zod/mini: the steps' bundle has a budget, and the full zod alone is a quarter of it.
+import * as z from 'zod/mini';
 import { RemediationInputError } from './errors.js';
 import type { EcsAction, RunbookName, SsmAction } from './types.js';
 
@@ -33,19 +34,26 @@ export interface AllowedScript {
 export type ScriptAllowList = Record<string, AllowedScript>;
 
 const AllowedScriptSchema = z.strictObject({
-  document: z.string().regex(/^[A-Za-z0-9_.:/-]{3,128}$/, { message: 'not an SSM document name' }),
-  commands: z.array(z.string().min(1)).min(1).optional(),
-  parameters: z
-    .record(
-      z.string().regex(PARAMETER_NAME_PATTERN, { message: 'not a parameter name' }),
+  document: z
+    .string()
+    .check(z.regex(/^[A-Za-z0-9_.:/-]{3,128}$/, { error: 'not an SSM document name' })),
+  commands: z.optional(
+    z
+      .array(z.string().check(z.minLength(1, { error: 'empty command' })))
+      .check(z.minLength(1, { error: 'at least one command' })),
+  ),
+  parameters: z._default(
+    z.record(
+      z.string().check(z.regex(PARAMETER_NAME_PATTERN, { error: 'not a parameter name' })),
       z.strictObject({
-        pattern: z.string().refine(isRegExp, { message: 'not a regular expression' }),
-        required: z.boolean().optional(),
-        default: z.string().optional(),
+        pattern: z.string().check(z.refine(isRegExp, { error: 'not a regular expression' })),
+        required: z.optional(z.boolean({ error: 'must be true or false' })),
+        default: z.optional(z.string({ error: 'must be a string' })),
       }),
-    )
-    .default({}),
-  description: z.string().optional(),
+    ),
+    {},
+  ),
+  description: z.optional(z.string({ error: 'must be a string' })),
 });
 
 function isRegExp(text: string): boolean {
@@ -68,7 +76,9 @@ function isRegExp(text: string): boolean {
 export function parseScriptAllowList(input: unknown): ScriptAllowList {
   const result = z
     .record(
-      z.string().regex(SCRIPT_ID_PATTERN, { message: 'script ids are lower-case-with-dashes' }),
+      z
+        .string()
+        .check(z.regex(SCRIPT_ID_PATTERN, { error: 'script ids are lower-case-with-dashes' })),
       AllowedScriptSchema,
     )
     .safeParse(input ?? {});
@@ -98,20 +108,36 @@ function placeholders(commands: readonly string[]): string[] {
 }
 
 const RestartServiceSchema = z.strictObject({
-  unit: z.string().regex(UNIT_PATTERN, { message: 'not a systemd unit name' }),
+  unit: z
+    .string({ error: 'required' })
+    .check(z.regex(UNIT_PATTERN, { error: 'not a systemd unit name' })),
 });
 
+const count = (min: number, max: number, fallback: number) =>
+  z._default(
+    z.coerce
+      .number({ error: 'must be a number' })
+      .check(
+        z.int({ error: 'must be a whole number' }),
+        z.minimum(min, { error: `must be at least ${min}` }),
+        z.maximum(max, { error: `must be at most ${max}` }),
+      ),
+    fallback,
+  );
+
 const ScaleEcsServiceSchema = z.strictObject({
-  mode: z.enum(['scale', 'redeploy']).default('scale'),
-  increaseBy: z.coerce.number().int().min(1).max(100).default(1),
-  maxCount: z.coerce.number().int().min(1).max(1000).default(10),
+  mode: z._default(z.enum(['scale', 'redeploy'], { error: 'must be scale or redeploy' }), 'scale'),
+  increaseBy: count(1, 100, 1),
+  maxCount: count(1, 1000, 10),
 });
 
 const RunScriptSchema = z.looseObject({
-  script: z.string().regex(SCRIPT_ID_PATTERN, { message: 'not a script id' }),
+  script: z
+    .string({ error: 'required' })
+    .check(z.regex(SCRIPT_ID_PATTERN, { error: 'not a script id' })),
 });
 
-function issuesOf(error: z.ZodError, prefix: string): string[] {
+function issuesOf(error: z.core.$ZodError, prefix: string): string[] {
   return error.issues.map((issue) => {
     const key = [prefix, ...issue.path.map(String)].join('.');
     return issue.code === 'unrecognized_keys'
