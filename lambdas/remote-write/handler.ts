@@ -118,7 +118,7 @@ export function createRemoteWriteHandler(
     } catch (error) {
       if (!(error instanceof ForwardError)) throw error;
       logger.warn('remote write not forwarded', { throttled: error.throttled, error });
-      // Both are retried by Prometheus (with backoff; 429 needs retry_on_http_429 before 2.47).
+      // Prometheus retries 5xx with backoff, and 429 too with queue_config.retry_on_http_429 (off by default in 2.x).
       const answer = error.throttled
         ? errorResult(429, `${error.message}; retry with backoff`)
         : errorResult(502, `${error.message}; retry with backoff`);
@@ -129,7 +129,13 @@ export function createRemoteWriteHandler(
 
     const result = summary(mapped, records);
     deps.metrics?.addMetric('RemoteWritePoints', MetricUnit.Count, result.points);
-    deps.metrics?.addMetric('RemoteWriteStaleMarkers', MetricUnit.Count, mapped.dropped.stale);
+    const { stale, nonFinite, histograms, invalidTimestamp } = mapped.dropped;
+    deps.metrics?.addMetric('RemoteWriteStaleMarkers', MetricUnit.Count, stale);
+    deps.metrics?.addMetric(
+      'RemoteWriteDroppedSamples',
+      MetricUnit.Count,
+      nonFinite + histograms + invalidTimestamp,
+    );
     if (mapped.invalidSeriesCount > 0) {
       deps.metrics?.addMetric(
         'RemoteWriteInvalidSeries',
