@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -136,5 +136,7 @@ describe('RemoteWriteApi', () => {
         .map((resource) => `${violation.ruleName} at ${resource.constructPath}`),
     );
     expect(findings).toEqual([]);
+    expect(Annotations.fromStack(synth.stack).findWarning('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(synth.stack).findError('*', Match.anyValue())).toEqual([]);
   });
 });
