@@ -1,330 +1,564 @@
 /**
  * Online, causal anomaly detector for one metric series.
  *
- * Pure: `scorePoint(state, ts, value)` returns the score of the new point and the next state
- * (plain JSON, a few hundred bytes), and never looks ahead, so the score of point i depends on
- * points 0..i only. Three components, each expressed as a "surprise" (−log10 of a tail
- * probability), and the largest one wins:
+ * Pure: `scorePoint(state, ts, value)` returns the score of the new point and the next state (a
+ * plain JSON object of about 1.5 KB) and never looks ahead, so the score of point i depends on
+ * points 0..i only. The series is first deseasonalised (daily and weekly profiles, used only
+ * when they explain it clearly better than a flat baseline), then four small tests run on it:
  *
- * - residual: the point against a fast, robust level (Huber-clipped EWMA) scaled by an
- *   exponentially weighted mean absolute deviation, turned into a two-sided normal tail;
- * - change: a two-sided CUSUM of the point against a slow baseline, for level shifts too small
- *   to show as a single outlier;
- * - range: how far the point leaves the envelope of recent values (a slowly decaying max/min),
- *   relative to the width of that envelope.
+ * - residual: the point against its one-step prediction (a smooth level or the robust last
+ *   value, whichever has predicted better), in units of the typical one-step residual: spikes, dips;
+ * - shift: a short EW mean against the long baseline, in units of its standard error: level
+ *   shifts, trend changes, seasonal deviations that last;
+ * - variance: the short EW spread of residuals against the long one: variance changes;
+ * - stuck: the probability of the current run of identical values given how often the series
+ *   repeats a value, and of a change after a long run: flat lines, and flat lines that stop.
  *
- * The score is surprise / `surpriseCap`, clamped to [0, 1]; an alert is raised when it reaches
- * `alertThreshold` after the warm-up, and later scores are damped for `cooldownPoints` points so
- * one incident makes one alert. A gap in time (many typical intervals without data) restarts the
- * change detector, since the level on either side of it is not comparable point by point.
+ * Each test's statistic is calibrated per series (tails.ts: peaks over threshold), so a noisy or
+ * heavy-tailed series does not alert all day while a quiet one still alerts on small
+ * deviations. The point's surprise S is the largest calibrated surprise (−log10 p) less a
+ * Bonferroni allowance for four tests, less what recurred at this time of day on previous days
+ * (a nightly job is not news). With sensitivity s the score is sS / (sS + alertSurprise), which
+ * is 0.5, the alert threshold, exactly where the tail probability reaches
+ * 10^(−alertSurprise / s). After an alert scores are damped for `cooldownPoints` points, so one
+ * episode makes one alert; after a confirmed level shift the baseline restarts at the new level.
  */
-
-export interface DetectorConfig {
-  /** Points to observe before any score is reported or alert raised. */
-  readonly warmupPoints: number;
-  /** EWMA weight of the fast level. */
-  readonly levelAlpha: number;
-  /** EWMA weight of the scale (mean absolute deviation of residuals). */
-  readonly scaleAlpha: number;
-  /** EWMA weight of the slow baseline the change detector compares against. */
-  readonly baselineAlpha: number;
-  /** Residuals beyond this many sigmas are clipped when updating level and scale. */
-  readonly clipSigmas: number;
-  /** CUSUM allowance, in sigmas per point. */
-  readonly cusumSlack: number;
-  /** Decay (per point) of the recent envelope toward the level. */
-  readonly envelopeDecay: number;
-  /** Surprise (−log10 p) that maps to score 1. */
-  readonly surpriseCap: number;
-  /** Score at or above which an alert is raised. */
-  readonly alertThreshold: number;
-  /** Points after an alert during which scores are damped (linearly recovering). */
-  readonly cooldownPoints: number;
-  /** A gap longer than this many typical intervals restarts the change detector. */
-  readonly gapIntervals: number;
-}
+import {
+  DAILY_BUCKETS,
+  DAY_MS,
+  dailyPosition,
+  profileAt,
+  updateProfile,
+  WEEKLY_BUCKETS,
+  weeklyPosition,
+} from './seasonal.js';
+import {
+  emptyTail,
+  TAIL_SIZE,
+  type TailModel,
+  tailQuantile,
+  tailSurprise,
+  updateTail,
+} from './tails.js';
+import type { AnomalyPattern, DetectorConfig, DetectorState, PointResult } from './types.js';
 
 export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
-  warmupPoints: 100,
-  levelAlpha: 0.1,
-  scaleAlpha: 0.005,
-  baselineAlpha: 0.005,
-  clipSigmas: 5,
-  cusumSlack: 1,
-  envelopeDecay: 0.01,
-  // Real metrics are heavy-tailed, so a Gaussian tail is far too eager: alert at p ≤ 1e-15.
-  surpriseCap: 30,
-  alertThreshold: 0.5,
-  cooldownPoints: 400,
+  sensitivity: 1,
+  alertSurprise: 3,
+  warmupPoints: 150,
+  cooldownPoints: 300,
   gapIntervals: 10,
+  fastAlpha: 0.3,
+  shortAlpha: 0.05,
+  slowAlpha: 0.005,
+  seasonality: true,
+  logScale: false,
 };
 
-export type AnomalyPattern =
-  | 'warmup'
-  | 'normal'
-  | 'spike'
-  | 'dip'
-  | 'level_shift_up'
-  | 'level_shift_down'
-  | 'above_range'
-  | 'below_range';
+/** Score at and above which a point alerts (the score is calibrated so this is always the threshold). */
+export const ALERT_SCORE = 0.5;
 
-export interface DetectorState {
-  readonly v: 1;
-  readonly config: DetectorConfig;
-  /** Points seen. */
-  readonly n: number;
-  /** Timestamp (ms) of the last point, or null before the first. */
-  readonly lastTs: number | null;
-  /** EW mean of the interval between points (ms), or null before the second point. */
-  readonly interval: number | null;
-  readonly level: number;
-  /** EW mean absolute deviation of one-step residuals. */
-  readonly mad: number;
-  readonly baseline: number;
-  readonly baselineMad: number;
-  readonly cusumUp: number;
-  readonly cusumDown: number;
-  readonly envHigh: number;
-  readonly envLow: number;
-  /** Points since the last alert, or null if none yet. */
-  readonly sinceAlert: number | null;
-}
-
-export interface Explanation {
-  /** The value the detector expected (its level before this point). */
-  readonly expected: number;
-  /** Band of normal values at the alert threshold. */
-  readonly low: number;
-  readonly high: number;
-  /** Standardised deviation of the point from `expected` (sigmas). */
-  readonly deviation: number;
-  readonly pattern: AnomalyPattern;
-}
-
-export interface PointResult {
-  readonly score: number;
-  readonly alert: boolean;
-  readonly explanation: Explanation;
-  readonly state: DetectorState;
-}
-
+const COMPONENTS = 4;
+const RESIDUAL = 0;
+const SHIFT = 1;
+const VARIANCE = 2;
+const STUCK = 3;
+/** Bonferroni allowance for taking the largest of four calibrated surprises. */
+const MULTIPLE_TESTS = Math.log10(COMPONENTS);
 /** sigma of a normal distribution from its mean absolute deviation. */
 const MAD_TO_SIGMA = Math.sqrt(Math.PI / 2);
-const LN10 = Math.log(10);
+/** Coefficient of variation of |N(0, σ)|, for the spread of an EW mean absolute residual. */
+const ABS_NORMAL_CV = Math.sqrt(Math.PI / 2 - 1);
+/** Residuals beyond this many sigmas are clipped when they update levels and spreads. */
+const CLIP_SIGMAS = 4;
+const REPEAT_ALPHA = 0.01;
+/** EW weight of the errors that choose between the smooth level and the last value. */
+const PREDICTION_ALPHA = 0.01;
+/** Non-zero values that set the unit of the log-like scale (see toModel). */
+const UNIT_POINTS = 20;
+/** Memory of the tail calibration, in points: rare events must be remembered for days. */
+const TAIL_MEMORY = 5000;
+/** Standardised statistics: the 1 % two-sided normal threshold, and the Gaussian mean excess above it. */
+const Z_TAIL: TailModel = { u: 2.576, rate0: 0.01, mean0: 0.35, decay: 1 - 1 / TAIL_MEMORY };
+/** Log-probabilities (the stuck test): a calibrated surprise exceeds 2 with rate 1 %, mean excess 1/ln 10. */
+const LOGP_TAIL: TailModel = {
+  u: 2,
+  rate0: 0.01,
+  mean0: 1 / Math.LN10,
+  decay: 1 - 1 / TAIL_MEMORY,
+};
+const TAIL_MODELS: readonly TailModel[] = [Z_TAIL, Z_TAIL, Z_TAIL, LOGP_TAIL];
+/** How long a day's surprises are remembered as "usual at this time of day" (in days). */
+const RECURRING_DAYS = 7;
+/**
+ * Only recurring surprises above this excuse a point: the largest of a few dozen ordinary points
+ * in an hour is itself around 1.5, and subtracting it would blunt every test.
+ */
+const RECURRING_FLOOR = 3;
+/** EW weight (per point) of the seasonal model errors that decide whether a profile is used. */
+const ERROR_ALPHA = 0.003;
+/** Profile memory: each visit to a bucket moves it this far, once the first days are learned. */
+const DAILY_ALPHA = 0.15;
+const WEEKLY_ALPHA = 0.3;
+/** A profile is switched on when it cuts the error by this factor and off again above the second. */
+const SEASON_ON = 0.75;
+const SEASON_OFF = 0.9;
+const MIN_DAYS_DAILY = 2;
+const MIN_DAYS_WEEKLY = 14;
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
+type Work = Mutable<DetectorState>;
+
+const CONFIG_LIMITS: Record<keyof DetectorConfig, readonly [number, number] | 'boolean'> = {
+  sensitivity: [0, 100],
+  alertSurprise: [0.1, 100],
+  warmupPoints: [2, 1e6],
+  cooldownPoints: [0, 1e6],
+  gapIntervals: [2, 1e6],
+  fastAlpha: [1e-4, 1],
+  shortAlpha: [1e-4, 1],
+  slowAlpha: [1e-5, 1],
+  seasonality: 'boolean',
+  logScale: 'boolean',
+};
+
+/** Thrown by createDetectorState for a configuration value out of range, naming the key. */
+export class DetectorConfigError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DetectorConfigError';
+  }
+}
+
+/** The defaults overridden by the known keys of `config`, each checked against its range. */
+export function resolveDetectorConfig(config: Partial<DetectorConfig> = {}): DetectorConfig {
+  const out: Record<string, number | boolean> = { ...DEFAULT_DETECTOR_CONFIG };
+  for (const [key, value] of Object.entries(config)) {
+    const limits = CONFIG_LIMITS[key as keyof DetectorConfig];
+    if (limits === undefined) throw new DetectorConfigError(`unknown detector setting ${key}`);
+    if (value === undefined) continue;
+    if (limits === 'boolean') {
+      if (typeof value !== 'boolean') throw new DetectorConfigError(`${key} must be true or false`);
+    } else if (typeof value !== 'number' || !(value >= limits[0] && value <= limits[1])) {
+      throw new DetectorConfigError(
+        `${key} must be a number in [${limits[0]}, ${limits[1]}], got ${String(value)}`,
+      );
+    }
+    out[key] = value;
+  }
+  return out as unknown as DetectorConfig;
+}
+
+/**
+ * A fresh state for one series; missing config keys take the defaults (DEFAULT_DETECTOR_CONFIG).
+ * Throws DetectorConfigError for an unknown key or a value out of range.
+ */
 export function createDetectorState(config: Partial<DetectorConfig> = {}): DetectorState {
+  const tails: number[] = [];
+  for (let i = 0; i < COMPONENTS; i++) tails.push(...emptyTail());
   return {
-    v: 1,
-    config: { ...DEFAULT_DETECTOR_CONFIG, ...config },
+    v: 2,
+    config: resolveDetectorConfig(config),
     n: 0,
+    firstTs: null,
     lastTs: null,
     interval: null,
+    unit: 0,
+    unitPoints: 0,
+    prev: 0,
     level: 0,
-    mad: 0,
-    baseline: 0,
-    baselineMad: 0,
-    cusumUp: 0,
-    cusumDown: 0,
-    envHigh: 0,
-    envLow: 0,
+    last: 0,
+    predErrors: [0, 0],
+    innov: 0,
+    innovShort: 0,
+    recent: 0,
+    base: 0,
+    baseDev: 0,
+    pRepeat: 0.5,
+    run: 0,
+    runSurprise: 0,
+    plain: 0,
+    daily: new Array<number>(DAILY_BUCKETS).fill(0),
+    weekly: new Array<number>(WEEKLY_BUCKETS).fill(0),
+    errors: [0, 0, 0],
+    season: 0,
+    day: null,
+    today: new Array<number>(DAILY_BUCKETS).fill(0),
+    usual: new Array<number>(DAILY_BUCKETS).fill(0),
+    tails,
     sinceAlert: null,
   };
 }
 
-/** ln of erfc(x) for x ≥ 0 (Numerical Recipes' Chebyshev fit, relative error < 1.2e-7). */
-function logErfc(x: number): number {
-  const t = 1 / (1 + 0.5 * x);
-  const poly =
-    -1.26551223 +
-    t *
-      (1.00002368 +
-        t *
-          (0.37409196 +
-            t *
-              (0.09678418 +
-                t *
-                  (-0.18628806 +
-                    t *
-                      (0.27886807 +
-                        t *
-                          (-1.13520398 +
-                            t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  return Math.log(t) - x * x + poly;
+/**
+ * The same series state with another sensitivity (see DetectorConfig.sensitivity): everything
+ * learned is kept. The feedback loop calls it when an alert is marked a false positive.
+ */
+export function withSensitivity(state: DetectorState, sensitivity: number): DetectorState {
+  return { ...state, config: resolveDetectorConfig({ ...state.config, sensitivity }) };
 }
 
-/** −log10 of the two-sided normal tail probability of |z|. */
-export function normalSurprise(z: number): number {
-  return Math.max(0, -logErfc(Math.abs(z) / Math.SQRT2) / LN10);
+function copy(s: DetectorState): Work {
+  return {
+    ...s,
+    daily: s.daily.slice(),
+    weekly: s.weekly.slice(),
+    errors: s.errors.slice(),
+    predErrors: s.predErrors.slice(),
+    today: s.today.slice(),
+    usual: s.usual.slice(),
+    tails: s.tails.slice(),
+  };
 }
 
-/** Smallest positive scale for a series around `level`, so a flat line still has a finite z. */
-function scaleFloor(level: number): number {
+/** Smallest spread a series around `level` may have, so a flat line still gives finite z-scores. */
+function spreadFloor(level: number): number {
   return Math.max(1e-9, Math.abs(level) * 1e-3);
 }
 
-/** Score one point and return the next state. `ts` is in ms; non-finite values are ignored. */
+function clip(x: number, limit: number): number {
+  return x > limit ? limit : Math.max(x, -limit);
+}
+
+/**
+ * Score one point and return the next state. `ts` is epoch ms. A non-finite value is ignored
+ * (score 0, state unchanged); a timestamp not after the previous one is scored but does not
+ * move time forward.
+ */
 export function scorePoint(state: DetectorState, ts: number, value: number): PointResult {
-  const c = state.config;
+  const s = state.v === 2 ? state : createDetectorState(state.config);
   if (!Number.isFinite(value)) {
     return {
       score: 0,
       alert: false,
       explanation: {
-        expected: state.level,
-        low: state.level,
-        high: state.level,
+        value,
+        expected: s.level,
+        low: s.level,
+        high: s.level,
         deviation: 0,
-        pattern: state.n < c.warmupPoints ? 'warmup' : 'normal',
+        pattern: s.n < s.config.warmupPoints ? 'warmup' : 'normal',
       },
-      state,
+      state: s,
     };
   }
+  const w = copy(s);
+  return step(w, Number.isFinite(ts) ? ts : (s.lastTs ?? 0), value);
+}
 
-  // Time bookkeeping: a long gap restarts the change detector.
-  let interval = state.interval;
+/**
+ * Scores a batch of points of one series in order (the same results as calling scorePoint on
+ * each, without copying the state between points). Returns the results and the final state.
+ */
+export function scoreSeries(
+  state: DetectorState,
+  points: readonly { readonly ts: number; readonly value: number }[],
+): { results: PointResult[]; state: DetectorState } {
+  const results: PointResult[] = [];
+  let s = state;
+  for (const p of points) {
+    const r = scorePoint(s, p.ts, p.value);
+    results.push(r);
+    s = r.state;
+  }
+  return { results, state: s };
+}
+
+function step(w: Work, ts: number, raw: number): PointResult {
+  const c = w.config;
+
+  // Time: typical interval and gaps.
   let gap = false;
-  if (state.lastTs !== null && Number.isFinite(ts)) {
-    const dt = ts - state.lastTs;
+  let dt = 0;
+  if (w.lastTs !== null) {
+    dt = ts - w.lastTs;
     if (dt > 0) {
-      if (interval !== null && dt > c.gapIntervals * interval) gap = true;
-      interval = interval === null ? dt : interval + 0.05 * (Math.min(dt, 3 * interval) - interval);
+      if (w.interval !== null && dt > c.gapIntervals * w.interval) gap = true;
+      w.interval =
+        w.interval === null ? dt : w.interval + 0.05 * (Math.min(dt, 3 * w.interval) - w.interval);
     }
   }
-  const lastTs = Number.isFinite(ts) ? Math.max(ts, state.lastTs ?? ts) : state.lastTs;
+  if (w.lastTs === null || ts > w.lastTs) w.lastTs = ts;
 
-  if (state.n === 0) {
+  const x = toModel(w, raw);
+  if (w.n === 0) {
+    w.n = 1;
+    w.firstTs = ts;
+    w.prev = raw;
+    w.level = x;
+    w.last = x;
+    w.recent = x;
+    w.base = x;
+    w.plain = x;
     return {
       score: 0,
       alert: false,
-      explanation: { expected: value, low: value, high: value, deviation: 0, pattern: 'warmup' },
-      state: {
-        ...state,
-        n: 1,
-        lastTs,
-        interval,
-        level: value,
-        baseline: value,
-        envHigh: value,
-        envLow: value,
+      explanation: {
+        value: raw,
+        expected: raw,
+        low: raw,
+        high: raw,
+        deviation: 0,
+        pattern: 'warmup',
       },
+      state: w,
     };
   }
 
-  const n = state.n + 1;
+  const n = w.n + 1;
+  w.n = n;
   const warm = n > c.warmupPoints;
-  const floor = scaleFloor(state.level);
-  const sigma = Math.max(state.mad * MAD_TO_SIGMA, floor);
-  const residual = value - state.level;
+  const learn = (alpha: number) => Math.max(alpha, 1 / n);
+
+  // Seasonal model: profiles of the deviation from the long mean, and which one (if any) to use.
+  const dp = dailyPosition(ts);
+  const wp = weeklyPosition(ts);
+  const dailyNow = profileAt(w.daily, dp);
+  const weeklyNow = profileAt(w.weekly, wp);
+  const seasonal = w.season === 0 ? 0 : w.season === 1 ? dailyNow : dailyNow + weeklyNow;
+  const y = x - seasonal;
+
+  // Residual test.
+  const floor = spreadFloor(w.base);
+  const innovSigma = Math.max(w.innov * MAD_TO_SIGMA, floor);
+  const baseSigma = Math.max(w.baseDev * MAD_TO_SIGMA, innovSigma);
+  // After a gap the level is stale: judge the point against the long spread instead.
+  const sigma = gap ? baseSigma : innovSigma;
+  // The one-step prediction: the smooth level or the (robust) last value, whichever has been closer.
+  const useLast = (w.predErrors[1] ?? 0) < (w.predErrors[0] ?? 0);
+  const prediction = useLast ? w.last : w.level;
+  const residual = y - prediction;
   const z = residual / sigma;
+  const stats = [Math.abs(z), 0, 0, 0];
 
-  // Residual component.
-  const residualSurprise = normalSurprise(z);
+  // Shift test: short EW mean against the baseline, in standard errors of that mean.
+  const ewSe = Math.sqrt(c.shortAlpha / (2 - c.shortAlpha));
+  const zShift = (w.recent - w.base) / (baseSigma * ewSe);
+  stats[SHIFT] = Math.abs(zShift);
 
-  // Change component: CUSUM against the slow baseline (in baseline sigmas, clipped).
-  const baseSigma = Math.max(state.baselineMad * MAD_TO_SIGMA, scaleFloor(state.baseline), sigma);
-  const zb = Math.max(-4, Math.min(4, (value - state.baseline) / baseSigma));
-  let cusumUp = gap ? 0 : Math.max(0, state.cusumUp + zb - c.cusumSlack);
-  let cusumDown = gap ? 0 : Math.max(0, state.cusumDown - zb - c.cusumSlack);
-  // For a CUSUM with slack k the tail of the statistic S is roughly exp(−2kS).
-  const changeSurprise = (2 * c.cusumSlack * Math.max(cusumUp, cusumDown)) / LN10;
+  // Variance test: log ratio of short to long mean absolute residual.
+  const ratio = (Math.max(w.innovShort, floor) / Math.max(w.innov, floor)) as number;
+  const zVar = Math.log(ratio) / (ABS_NORMAL_CV * ewSe);
+  stats[VARIANCE] = gap ? 0 : Math.abs(zVar);
 
-  // Range component: leaving the recent envelope, relative to its width.
-  const width = Math.max(state.envHigh - state.envLow, 2 * sigma);
-  const above = (value - state.envHigh) / width;
-  const below = (state.envLow - value) / width;
-  const rangeSurprise = 3 * Math.max(0, above, below);
-
-  let surprise = residualSurprise;
-  let pattern: AnomalyPattern = z >= 0 ? 'spike' : 'dip';
-  if (changeSurprise > surprise) {
-    surprise = changeSurprise;
-    pattern = cusumUp >= cusumDown ? 'level_shift_up' : 'level_shift_down';
+  // Stuck test: a run of identical values where the series usually moves, or a move after a long run.
+  const repeat = raw === w.prev && !gap;
+  let changeAfterRun = false;
+  if (repeat) {
+    w.run += 1;
+    w.runSurprise += -Math.log10(Math.max(w.pRepeat, 1e-3));
+    stats[STUCK] = w.runSurprise;
+  } else {
+    changeAfterRun = w.run >= 10;
+    stats[STUCK] = changeAfterRun ? -Math.log10(Math.max(1 - w.pRepeat, 1e-3)) : 0;
+    w.run = 0;
+    w.runSurprise = 0;
   }
-  if (rangeSurprise > surprise) {
-    surprise = rangeSurprise;
-    pattern = above > 0 ? 'above_range' : 'below_range';
-  }
-  let raw = Math.min(1, surprise / c.surpriseCap);
-  if (!warm) raw = 0;
 
-  // Alerting with cooldown.
-  let sinceAlert = state.sinceAlert === null ? null : state.sinceAlert + 1;
-  let score = raw;
+  // Calibrate every test against its own tail, then learn from what it just saw.
+  let surprise = 0;
+  let which = RESIDUAL;
+  for (let i = 0; i < COMPONENTS; i++) {
+    const model = TAIL_MODELS[i] ?? Z_TAIL;
+    const x = stats[i] ?? 0;
+    const si = tailSurprise(model, w.tails, i * TAIL_SIZE, x);
+    if (si > surprise) {
+      surprise = si;
+      which = i;
+    }
+    // The shift and variance statistics are EW means that climb through their tail over dozens of
+    // points during a regime change: learning those points as normal (as SPOT also refuses to)
+    // would calibrate the change away while it unfolds. Point tests do learn from their peaks:
+    // a series that spikes every day is a spiky series.
+    const gradual = i === SHIFT || i === VARIANCE;
+    if (!gradual || si < c.alertSurprise) updateTail(model, w.tails, i * TAIL_SIZE, x);
+  }
+  surprise = Math.max(0, surprise - MULTIPLE_TESTS);
+  // What recurs at this time of day on previous days (a nightly job) is not news.
+  surprise = Math.max(0, surprise - recurringSurprise(w, ts, dp, surprise));
+
+  // Score, alert and cooldown.
+  const effective = c.sensitivity * surprise;
+  let score = warm && effective > 0 ? effective / (effective + c.alertSurprise) : 0;
+  let sinceAlert = w.sinceAlert === null ? null : w.sinceAlert + 1;
   if (sinceAlert !== null && sinceAlert < c.cooldownPoints) {
-    score = raw * (sinceAlert / c.cooldownPoints);
+    score *= sinceAlert / c.cooldownPoints;
   }
-  const alert = warm && score >= c.alertThreshold;
+  const alert = warm && score >= ALERT_SCORE;
   if (alert) sinceAlert = 0;
-  if (score < c.alertThreshold * 0.2 || !warm) pattern = warm ? 'normal' : 'warmup';
+  w.sinceAlert = sinceAlert;
 
-  // State update. During warm-up the statistics are plain running means so they settle fast.
-  const a = (alpha: number) => Math.max(alpha, 1 / n);
-  const clip = c.clipSigmas * sigma;
-  const clipped = warm ? Math.max(-clip, Math.min(clip, residual)) : residual;
-  let level = state.level + a(c.levelAlpha) * clipped;
-  const mad = state.mad + a(c.scaleAlpha) * (Math.abs(clipped) - state.mad);
-  const bres = value - state.baseline;
-  const bclip = c.clipSigmas * baseSigma;
-  let baseline =
-    state.baseline + a(c.baselineAlpha) * (warm ? Math.max(-bclip, Math.min(bclip, bres)) : bres);
-  const baselineMad =
-    state.baselineMad +
-    a(c.baselineAlpha) *
-      (Math.min(Math.abs(bres), warm ? bclip : Number.POSITIVE_INFINITY) - state.baselineMad);
-  // A confirmed level shift: restart the change detector from the new level.
-  if (changeSurprise >= c.alertThreshold * c.surpriseCap) {
-    level = value;
-    baseline = value;
-    cusumUp = 0;
-    cusumDown = 0;
+  let pattern: AnomalyPattern = 'normal';
+  if (!warm) pattern = 'warmup';
+  else if (effective >= 0.5 * c.alertSurprise) {
+    if (which === RESIDUAL) pattern = z >= 0 ? 'spike' : 'dip';
+    else if (which === SHIFT) {
+      pattern =
+        w.season !== 0 && Math.abs(x - w.plain) < 2 * baseSigma
+          ? 'seasonal_deviation'
+          : zShift >= 0
+            ? 'level_shift_up'
+            : 'level_shift_down';
+    } else if (which === VARIANCE) pattern = 'variance_change';
+    else pattern = repeat ? 'flatline' : 'flatline_ended';
   }
-  const d = c.envelopeDecay;
-  const envHigh = Math.max(value, state.envHigh - d * (state.envHigh - level));
-  const envLow = Math.min(value, state.envLow + d * (level - state.envLow));
 
-  const band = bandSigmas(c) * sigma;
+  // Explanation: expected value and the band the residual test alone would accept.
+  const expectedModel = prediction + seasonal;
+  const band = residualBand(w.tails, c) * sigma;
+  const expected = fromModel(w, expectedModel);
+
+  // Learn. During warm-up the statistics are plain running means so they settle fast.
+  const clipped = warm ? clip(residual, CLIP_SIGMAS * sigma) : residual;
+  const limit = CLIP_SIGMAS * sigma;
+  const pe = w.predErrors;
+  pe[0] =
+    (pe[0] ?? 0) +
+    learn(PREDICTION_ALPHA) * (Math.min(Math.abs(y - w.level), limit) - (pe[0] ?? 0));
+  pe[1] =
+    (pe[1] ?? 0) + learn(PREDICTION_ALPHA) * (Math.min(Math.abs(y - w.last), limit) - (pe[1] ?? 0));
+  w.level = gap
+    ? y
+    : w.level + learn(c.fastAlpha) * (warm ? clip(y - w.level, limit) : y - w.level);
+  w.last = gap || !warm ? y : w.last + clip(y - w.last, limit);
+  const absRes = Math.abs(clipped);
+  w.innov += learn(c.slowAlpha) * (absRes - w.innov);
+  w.innovShort = gap ? w.innov : w.innovShort + learn(c.shortAlpha) * (absRes - w.innovShort);
+  const fromBase = y - w.base;
+  const baseClipped = warm ? clip(fromBase, CLIP_SIGMAS * baseSigma) : fromBase;
+  w.base += learn(c.slowAlpha) * baseClipped;
+  w.baseDev += learn(c.slowAlpha) * (Math.abs(baseClipped) - w.baseDev);
+  w.recent +=
+    learn(c.shortAlpha) * (warm ? clip(y - w.recent, CLIP_SIGMAS * baseSigma) : y - w.recent);
+  w.pRepeat += learn(REPEAT_ALPHA) * ((repeat ? 1 : 0) - w.pRepeat);
+  w.prev = raw;
+  // A confirmed level shift: the new level is the baseline from now on.
+  if (which === SHIFT && effective >= c.alertSurprise) {
+    w.base = w.recent;
+    w.level = y;
+    w.last = y;
+  }
+  if (c.seasonality) learnSeasons(w, ts, x, dailyNow, weeklyNow, dp, wp);
+
   return {
     score,
     alert,
     explanation: {
-      expected: state.level,
-      low: state.level - band,
-      high: state.level + band,
+      value: raw,
+      expected,
+      low: fromModel(w, expectedModel - band),
+      high: fromModel(w, expectedModel + band),
       deviation: z,
       pattern,
     },
-    state: {
-      ...state,
-      n,
-      lastTs,
-      interval,
-      level,
-      mad,
-      baseline,
-      baselineMad,
-      cusumUp,
-      cusumDown,
-      envHigh,
-      envLow,
-      sinceAlert,
-    },
+    state: w,
   };
 }
 
-/** The |z| at which the residual component alone reaches the alert threshold. */
-const bandCache = new Map<number, number>();
-function bandSigmas(c: DetectorConfig): number {
-  const target = c.alertThreshold * c.surpriseCap;
-  const cached = bandCache.get(target);
-  if (cached !== undefined) return cached;
-  let lo = 0;
-  let hi = 40;
-  for (let i = 0; i < 50; i++) {
-    const mid = (lo + hi) / 2;
-    if (normalSurprise(mid) < target) lo = mid;
-    else hi = mid;
+/**
+ * The series in model space. Metrics are mostly positive with multiplicative noise (rates,
+ * bytes, latencies, counts), so the model works on asinh(value / unit): logarithmic for values
+ * large against the unit, linear near zero and defined for negative values. The unit is the
+ * mean magnitude of the first UNIT_POINTS non-zero values, then fixed so the model space stays put.
+ */
+function toModel(w: Work, raw: number): number {
+  if (!w.config.logScale) return raw;
+  if (w.unitPoints < UNIT_POINTS && raw !== 0) {
+    w.unitPoints += 1;
+    w.unit += (Math.abs(raw) - w.unit) / w.unitPoints;
   }
-  bandCache.set(target, hi);
-  return hi;
+  return w.unit > 0 ? Math.asinh(raw / w.unit) : 0;
+}
+
+function fromModel(w: Work, y: number): number {
+  if (!w.config.logScale) return y;
+  return w.unit > 0 ? w.unit * Math.sinh(y) : 0;
+}
+
+/** The |z| at which the residual test alone would alert at the current sensitivity. */
+function residualBand(tails: readonly number[], c: DetectorConfig): number {
+  const target = c.sensitivity > 0 ? c.alertSurprise / c.sensitivity + MULTIPLE_TESTS : 60;
+  return tailQuantile(Z_TAIL, tails, RESIDUAL * TAIL_SIZE, target);
+}
+
+/**
+ * The largest surprise seen around this time of day (this hour and its neighbours) on previous
+ * days, decayed over RECURRING_DAYS; records this point's surprise for the days to come. Only
+ * previous days count, so an episode that lasts does not excuse itself.
+ */
+function recurringSurprise(
+  w: Work,
+  ts: number,
+  dp: ReturnType<typeof dailyPosition>,
+  surprise: number,
+): number {
+  const day = Math.floor(ts / DAY_MS);
+  if (w.day === null) w.day = day;
+  if (day > w.day) {
+    const keep = Math.exp(-(day - w.day) / RECURRING_DAYS);
+    for (let b = 0; b < DAILY_BUCKETS; b++) {
+      w.usual[b] = Math.max((w.usual[b] ?? 0) * keep, day - w.day === 1 ? (w.today[b] ?? 0) : 0);
+      w.today[b] = 0;
+    }
+    w.day = day;
+  }
+  const bucket = dp.f < 0.5 ? dp.i0 : dp.i1;
+  const prevBucket = (bucket + DAILY_BUCKETS - 1) % DAILY_BUCKETS;
+  const nextBucket = (bucket + 1) % DAILY_BUCKETS;
+  const usual = Math.max(w.usual[prevBucket] ?? 0, w.usual[bucket] ?? 0, w.usual[nextBucket] ?? 0);
+  if (surprise > (w.today[bucket] ?? 0)) w.today[bucket] = surprise;
+  return Math.max(0, usual - RECURRING_FLOOR);
+}
+
+function learnSeasons(
+  w: Work,
+  ts: number,
+  x: number,
+  dailyNow: number,
+  weeklyNow: number,
+  dp: ReturnType<typeof dailyPosition>,
+  wp: ReturnType<typeof weeklyPosition>,
+): void {
+  const interval = w.interval;
+  if (interval === null || interval >= DAY_MS / DAILY_BUCKETS) return;
+  const days = (ts - (w.firstTs ?? ts)) / DAY_MS;
+  const dev = x - w.plain;
+  const e = w.errors;
+  e[0] = (e[0] ?? 0) + ERROR_ALPHA * (Math.abs(dev) - (e[0] ?? 0));
+  e[1] = (e[1] ?? 0) + ERROR_ALPHA * (Math.abs(dev - dailyNow) - (e[1] ?? 0));
+  e[2] = (e[2] ?? 0) + ERROR_ALPHA * (Math.abs(dev - dailyNow - weeklyNow) - (e[2] ?? 0));
+  w.plain += Math.max(ERROR_ALPHA / 2, 1 / w.n) * (x - w.plain);
+  const perVisit = interval / (DAY_MS / DAILY_BUCKETS);
+  updateProfile(w.daily, dp, dev, Math.min(1, perVisit * Math.max(DAILY_ALPHA, 1 / (days + 1))));
+  if (days >= 7) {
+    const perDay = interval / DAY_MS;
+    updateProfile(
+      w.weekly,
+      wp,
+      dev - dailyNow,
+      Math.min(1, perDay * Math.max(WEEKLY_ALPHA, 7 / (days + 1))),
+    );
+  }
+
+  // Choose the model that explains the series best, with hysteresis so it does not flap.
+  const e0 = e[0] ?? 0;
+  const e1 = e[1] ?? 0;
+  const e2 = e[2] ?? 0;
+  let season = w.season;
+  if (days >= MIN_DAYS_DAILY) {
+    if (season === 0 && e1 < SEASON_ON * e0) season = 1;
+    else if (season !== 0 && e1 > SEASON_OFF * e0) season = 0;
+  }
+  if (season === 1 && days >= MIN_DAYS_WEEKLY && e2 < SEASON_ON * e1) season = 2;
+  else if (season === 2 && e2 > SEASON_OFF * e1) season = 1;
+  if (season !== w.season) {
+    // Keep the deseasonalised statistics continuous across the switch.
+    const before = w.season === 0 ? 0 : w.season === 1 ? dailyNow : dailyNow + weeklyNow;
+    const after = season === 0 ? 0 : season === 1 ? dailyNow : dailyNow + weeklyNow;
+    const shift = before - after;
+    w.level += shift;
+    w.last += shift;
+    w.recent += shift;
+    w.season = season;
+  }
 }

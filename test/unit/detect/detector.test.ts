@@ -1,153 +1,330 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ALERT_SCORE,
+  counterRate,
+  createCounterState,
   createDetectorState,
+  DetectorConfigError,
   type DetectorState,
-  normalSurprise,
-  type PointResult,
   scorePoint,
+  withSensitivity,
 } from '../../../lambdas/detect/index.js';
+import { alertsAt, DAY, gaussian, noisy, regular, run, STEP, T0 } from './synthetic.js';
 
-const T0 = Date.UTC(2026, 0, 1);
-const STEP = 60_000;
+describe('Function: scorePoint', () => {
+  it('catches a spike, alerts once and explains it', () => {
+    // Prepare
+    const values = noisy(1000, 11);
+    values[600] = 80;
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+    // Act
+    const { results } = run(regular(values));
 
-function gaussian(r: () => number): () => number {
-  return () => {
-    const u = Math.max(r(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r());
-  };
-}
-
-function noisy(n: number, seed = 1, mean = 50, sd = 2): number[] {
-  const g = gaussian(rng(seed));
-  return Array.from({ length: n }, () => mean + sd * g());
-}
-
-function run(values: readonly number[], state: DetectorState = createDetectorState()) {
-  const results: PointResult[] = [];
-  let s = state;
-  values.forEach((v, i) => {
-    const r = scorePoint(s, T0 + i * STEP, v);
-    results.push(r);
-    s = r.state;
+    // Assess
+    expect(alertsAt(results)).toEqual([600]);
+    const spike = results[600];
+    expect(spike?.score).toBeGreaterThanOrEqual(ALERT_SCORE);
+    expect(spike?.explanation.pattern).toBe('spike');
+    expect(spike?.explanation.value).toBe(80);
+    expect(Math.abs((spike?.explanation.expected ?? 0) - 50)).toBeLessThan(4);
+    expect(spike?.explanation.high).toBeLessThan(80);
+    expect(spike?.explanation.low).toBeLessThan(50);
+    expect(spike?.explanation.deviation).toBeGreaterThan(8);
   });
-  return { results, state: s };
-}
 
-describe('normalSurprise', () => {
-  it('is −log10 of the two-sided normal tail', () => {
-    expect(normalSurprise(0)).toBeCloseTo(0, 5);
-    expect(normalSurprise(1.959964)).toBeCloseTo(-Math.log10(0.05), 3);
-    expect(normalSurprise(-3)).toBeCloseTo(-Math.log10(0.0026998), 3);
-    expect(normalSurprise(20)).toBeGreaterThan(80);
+  it('catches a dip', () => {
+    // Prepare
+    const values = noisy(1000, 12);
+    values[700] = 20;
+
+    // Act
+    const { results } = run(regular(values));
+
+    // Assess
+    expect(alertsAt(results)).toEqual([700]);
+    expect(results[700]?.explanation.pattern).toBe('dip');
   });
-});
 
-describe('scorePoint', () => {
+  it('stays quiet on white noise, on a constant series and during warm-up', () => {
+    // Prepare
+    const warmupSpike = noisy(5000, 13);
+    warmupSpike[50] = 10_000;
+
+    // Act
+    const noise = run(regular(warmupSpike)).results;
+    const constant = run(regular(Array.from({ length: 3000 }, () => 20))).results;
+
+    // Assess
+    expect(alertsAt(noise)).toEqual([]);
+    expect(noise[50]?.score).toBe(0);
+    expect(noise[50]?.explanation.pattern).toBe('warmup');
+    expect(alertsAt(constant)).toEqual([]);
+    expect(Math.max(...constant.map((r) => r.score))).toBe(0);
+  });
+
+  it('does not take a daily cycle for an anomaly once the cycle is learned, but sees a broken one', () => {
+    // Prepare: 10 days of 5-minute points, a daily sine of amplitude 20 and noise of 1;
+    // on day 9 the afternoon peak does not come (the value stays at the daily mean).
+    const g = gaussian(21);
+    const cycle = (i: number) => 50 + 20 * Math.sin((2 * Math.PI * (i * STEP)) / DAY);
+    const days = 10;
+    const n = (days * DAY) / STEP;
+    const values = Array.from({ length: n }, (_, i) => cycle(i) + g());
+    const broken = values.map((v, i) => {
+      const hour = ((i * STEP) % DAY) / 3_600_000;
+      return i * STEP >= 8 * DAY && i * STEP < 9 * DAY && hour >= 3 && hour < 9 ? 50 + g() : v;
+    });
+
+    // Act
+    const clean = run(regular(values));
+    const anomalous = run(regular(broken));
+
+    // Assess
+    const afterWarmup = alertsAt(clean.results).filter((i) => i * STEP >= 2 * DAY);
+    expect(afterWarmup).toEqual([]);
+    expect(clean.state.season).toBeGreaterThanOrEqual(1);
+    const day8 = alertsAt(anomalous.results).filter(
+      (i) => i * STEP >= 8 * DAY && i * STEP < 9 * DAY,
+    );
+    expect(day8.length).toBe(1);
+    expect(anomalous.results[day8[0] ?? 0]?.explanation.pattern).toMatch(
+      /seasonal_deviation|level_shift_down|dip/,
+    );
+  });
+
+  it('catches a level shift soon after it happens, once per episode, and re-baselines', () => {
+    // Prepare
+    const values = noisy(2000, 17).map((v, i) => (i >= 1000 ? v + 10 : v));
+
+    // Act
+    const { results } = run(regular(values));
+
+    // Assess
+    const alerts = alertsAt(results).filter((i) => i >= 900 && i < 1300);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toBeGreaterThanOrEqual(1000);
+    expect(alerts[0]).toBeLessThan(1010);
+    expect(results[alerts[0] ?? 0]?.explanation.pattern).toMatch(/spike|level_shift_up/);
+    expect(Math.abs((results[1999]?.explanation.expected ?? 0) - 60)).toBeLessThan(4);
+  });
+
+  it('catches a variance change', () => {
+    // Prepare
+    const g = gaussian(5);
+    const values = Array.from({ length: 3000 }, (_, i) => 50 + (i >= 2000 ? 4 : 1) * g());
+
+    // Act
+    const { results } = run(regular(values));
+
+    // Assess
+    const alerts = alertsAt(results);
+    expect(alerts.length).toBeGreaterThanOrEqual(1);
+    expect(alerts[0]).toBeGreaterThanOrEqual(2000);
+    expect(alerts[0]).toBeLessThan(2100);
+    expect(alerts.filter((i) => i < 2000)).toEqual([]);
+  });
+
+  it('catches a series that gets stuck, and a flat line that starts moving', () => {
+    // Prepare
+    const stuck = noisy(2000, 31).map((v, i) => (i >= 1500 ? 47.5 : Math.round(v * 10) / 10));
+    const flatThenMoving = Array.from({ length: 2000 }, (_, i) => (i >= 1500 ? 45 + (i % 7) : 45));
+
+    // Act
+    const s = run(regular(stuck)).results;
+    const m = run(regular(flatThenMoving)).results;
+
+    // Assess
+    const stuckAlerts = alertsAt(s);
+    expect(stuckAlerts.filter((i) => i < 1500)).toEqual([]);
+    expect(stuckAlerts[0]).toBeGreaterThanOrEqual(1500);
+    expect(stuckAlerts[0]).toBeLessThan(1530);
+    expect(s[stuckAlerts[0] ?? 0]?.explanation.pattern).toBe('flatline');
+    const moving = alertsAt(m);
+    expect(moving[0]).toBeGreaterThanOrEqual(1500);
+    expect(moving[0]).toBeLessThan(1505);
+  });
+
+  it('handles gaps, irregular intervals and non-finite values without alerting', () => {
+    // Prepare: jittered 1-minute points, a one-day gap at 1500, a NaN at 2000.
+    const g = gaussian(23);
+    const jitter = gaussian(29);
+    let ts = T0;
+    const points = Array.from({ length: 3000 }, (_, i) => {
+      ts += 60_000 * (1 + 0.3 * jitter()) + (i === 1500 ? DAY : 0);
+      return { ts, value: i === 2000 ? Number.NaN : 10 + g() };
+    });
+
+    // Act
+    const { results, state } = run(points);
+
+    // Assess
+    for (const r of results) {
+      expect(r.score).toBeGreaterThanOrEqual(0);
+      expect(r.score).toBeLessThanOrEqual(1);
+    }
+    expect(alertsAt(results)).toEqual([]);
+    expect(results[2000]?.score).toBe(0);
+    expect(state.n).toBe(2999);
+    expect(state.interval).toBeGreaterThan(45_000);
+    expect(state.interval).toBeLessThan(75_000);
+  });
+
+  it('still catches a spike right after a gap', () => {
+    // Prepare
+    const points = regular(noisy(1000, 41));
+    const afterGap = points.map((p, i) => (i >= 800 ? { ts: p.ts + DAY, value: p.value } : p));
+    const spiked = afterGap.map((p, i) => (i === 800 ? { ts: p.ts, value: 90 } : p));
+
+    // Act
+    const quiet = run(afterGap).results;
+    const spike = run(spiked).results;
+
+    // Assess
+    expect(alertsAt(quiet)).toEqual([]);
+    expect(alertsAt(spike)).toEqual([800]);
+  });
+
   it('is causal: appending points does not change the scores of a prefix', () => {
-    const values = noisy(600, 7);
-    values[400] = 200;
-    const full = run(values).results.map((r) => r.score);
-    const prefix = run(values.slice(0, 450)).results.map((r) => r.score);
-    expect(full.slice(0, 450)).toEqual(prefix);
+    // Prepare
+    const values = noisy(3000, 7);
+    values[2500] = 200;
+    const points = regular(values);
+
+    // Act
+    const full = run(points).results;
+    const prefix = run(points.slice(0, 2400)).results;
+
+    // Assess
+    expect(full.slice(0, 2400)).toEqual(prefix);
   });
 
   it('continues identically after a JSON round trip of its state', () => {
-    const values = noisy(800, 3);
-    values[500] = 120;
-    const whole = run(values).results;
-    const first = run(values.slice(0, 300));
+    // Prepare: a daily cycle long enough for the profiles, with a spike after the split.
+    const g = gaussian(3);
+    const values = Array.from(
+      { length: 4000 },
+      (_, i) => 50 + 10 * Math.sin((2 * Math.PI * i * STEP) / DAY) + g() + (i === 3500 ? 40 : 0),
+    );
+    const points = regular(values);
+    const whole = run(points).results;
+
+    // Act
+    const first = run(points.slice(0, 2000));
     const restored = JSON.parse(JSON.stringify(first.state)) as DetectorState;
-    let s = restored;
-    const again = values.slice(300).map((v, i) => {
-      const r = scorePoint(s, T0 + (300 + i) * STEP, v);
-      s = r.state;
-      return r;
-    });
-    expect(again.map((r) => r.score)).toEqual(whole.slice(300).map((r) => r.score));
-    expect(again.map((r) => r.alert)).toEqual(whole.slice(300).map((r) => r.alert));
+    const rest = run(points.slice(2000), restored).results;
+
+    // Assess
+    expect(restored).toEqual(first.state);
+    expect(rest).toEqual(whole.slice(2000));
+    expect(rest.some((r) => r.alert)).toBe(true);
   });
 
   it('keeps its state small and bounded', () => {
-    const short = run(noisy(200, 5)).state;
-    const long = run(noisy(20_000, 5)).state;
-    const size = (s: DetectorState) => JSON.stringify(s).length;
-    expect(size(long)).toBeLessThan(2048);
-    expect(size(long)).toBeLessThan(size(short) + 100);
+    // Prepare
+    const size = (s: DetectorState) => Buffer.byteLength(JSON.stringify(s));
+
+    // Act
+    const short = run(regular(noisy(300, 5))).state;
+    const long = run(regular(noisy(30_000, 5))).state;
+
+    // Assess: the same fixed-length arrays, whatever the length of the series.
+    expect(size(long)).toBeLessThan(3000);
+    const shape = (s: DetectorState) =>
+      Object.entries(s).map(([k, v]) => [k, Array.isArray(v) ? v.length : 'scalar']);
+    expect(shape(long)).toEqual(shape(short));
   });
 
-  it('does not alert or score during warm-up', () => {
-    const values = noisy(100, 9);
-    values[50] = 10_000;
-    const { results } = run(values);
-    expect(results.every((r) => r.score === 0 && !r.alert)).toBe(true);
-    expect(results[50]?.explanation.pattern).toBe('warmup');
+  it('alerts less at a lower sensitivity, by exactly the documented factor', () => {
+    // Prepare: heavy-tailed noise with occasional bursts.
+    const g = gaussian(51);
+    const r = gaussian(52);
+    const values = Array.from({ length: 6000 }, (_, i) => {
+      const burst = i > 500 && i % 397 === 0 ? 6 + 3 * Math.abs(r()) : 0;
+      return 20 + g() + burst;
+    });
+    const points = regular(values);
+
+    // Act
+    const normal = run(points).results;
+    const half = run(points, { sensitivity: 0.5 }).results;
+    const off = run(points, { sensitivity: 0 }).results;
+
+    // Assess
+    const a = alertsAt(normal).length;
+    const b = alertsAt(half).length;
+    expect(a).toBeGreaterThan(0);
+    expect(b).toBeLessThan(a);
+    expect(alertsAt(off)).toEqual([]);
+    // score = sS / (sS + alertSurprise): halving s halves sS.
+    const i = alertsAt(normal)[0] ?? 0;
+    const s1 = normal[i]?.score ?? 0;
+    const sS1 = (s1 * 3) / (1 - s1);
+    const sHalf = sS1 / 2 / (sS1 / 2 + 3);
+    const direct = scorePoint(
+      withSensitivity(run(points.slice(0, i)).state, 0.5),
+      points[i]?.ts ?? 0,
+      points[i]?.value ?? 0,
+    );
+    expect(direct.score).toBeCloseTo(sHalf, 10);
   });
 
-  it('scores a spike high and alerts on it', () => {
-    const values = noisy(500, 11);
-    values[400] = 90;
-    const { results } = run(values);
-    const spike = results[400];
-    expect(spike?.score).toBeGreaterThan(0.9);
-    expect(spike?.alert).toBe(true);
-    expect(spike?.explanation.pattern).toBe('spike');
-    expect(Math.abs((spike?.explanation.expected ?? 0) - 50)).toBeLessThan(2.5);
-    expect(spike?.explanation.high).toBeLessThan(90);
-  });
+  it('withSensitivity keeps what was learned and rejects a bad value', () => {
+    // Prepare
+    const { state } = run(regular(noisy(500, 8)));
 
-  it('stays low on a flat noisy series after warm-up', () => {
-    const { results } = run(noisy(5000, 13));
-    const after = results.slice(100);
-    expect(after.some((r) => r.alert)).toBe(false);
-    expect(Math.max(...after.map((r) => r.score))).toBeLessThan(0.3);
-    const mean = after.reduce((a, r) => a + r.score, 0) / after.length;
-    expect(mean).toBeLessThan(0.05);
-  });
+    // Act
+    const lower = withSensitivity(state, 0.6);
 
-  it('stays quiet on a constant series', () => {
-    const { results } = run(Array.from({ length: 1000 }, () => 20));
-    expect(results.some((r) => r.alert || r.score > 0)).toBe(false);
+    // Assess
+    expect(lower.config.sensitivity).toBe(0.6);
+    expect({ ...lower, config: state.config }).toEqual(state);
+    expect(() => withSensitivity(state, -1)).toThrow(DetectorConfigError);
+    expect(() => withSensitivity(state, Number.NaN)).toThrow(/sensitivity/);
   });
+});
 
-  it('detects a level shift soon after it happens', () => {
-    const values = noisy(1000, 17).map((v, i) => (i >= 600 ? v + 8 : v));
-    const { results } = run(values);
-    const first = results.findIndex((r) => r.alert);
-    expect(first).toBeGreaterThanOrEqual(600);
-    expect(first).toBeLessThan(620);
-    expect(results[first]?.explanation.pattern).toMatch(/spike|level_shift_up|above_range/);
-    // One alert for one shift.
-    expect(results.filter((r) => r.alert)).toHaveLength(1);
+describe('Function: createDetectorState', () => {
+  it('takes the defaults and rejects unknown keys and out-of-range values with the key', () => {
+    expect(createDetectorState().config.sensitivity).toBe(1);
+    expect(createDetectorState({ cooldownPoints: 10 }).config.cooldownPoints).toBe(10);
+    expect(() => createDetectorState({ fastAlpha: 2 })).toThrow(/fastAlpha/);
+    expect(() => createDetectorState({ nope: 1 } as never)).toThrow(
+      /unknown detector setting nope/,
+    );
+    expect(() => createDetectorState({ seasonality: 'yes' } as never)).toThrow(/seasonality/);
   });
+});
 
-  it('tolerates irregular intervals, gaps and non-finite values', () => {
-    const g = gaussian(rng(23));
-    const r = rng(29);
-    let s = createDetectorState();
-    let ts = T0;
-    let alerts = 0;
-    for (let i = 0; i < 3000; i++) {
-      ts += STEP * (0.5 + r()) + (i === 1500 ? 86_400_000 : 0);
-      const v = i === 2000 ? Number.NaN : 10 + g();
-      const res = scorePoint(s, ts, v);
-      expect(Number.isFinite(res.score)).toBe(true);
-      expect(res.score).toBeGreaterThanOrEqual(0);
-      expect(res.score).toBeLessThanOrEqual(1);
-      if (res.alert) alerts++;
-      s = res.state;
-    }
-    expect(alerts).toBe(0);
+describe('Function: counterRate with the detector', () => {
+  it('does not take a counter reset for an anomaly', () => {
+    // Prepare: a counter growing about 10/s, scraped every 15 s, restarting from 0 at point 1500.
+    const g = gaussian(61);
+    let total = 1e6;
+    const samples = Array.from({ length: 3000 }, (_, i) => {
+      if (i === 1500) total = 0;
+      total += 150 + 10 * g();
+      return { ts: T0 + i * 15_000, value: total };
+    });
+
+    // Act
+    let counter = createCounterState();
+    let state = createDetectorState();
+    const alerts: number[] = [];
+    const rates: (number | null)[] = [];
+    samples.forEach((p, i) => {
+      const r = counterRate(counter, p.ts, p.value);
+      counter = r.state;
+      rates.push(r.rate);
+      if (r.rate === null) return;
+      const d = scorePoint(state, p.ts, r.rate);
+      state = d.state;
+      if (d.alert) alerts.push(i);
+    });
+
+    // Assess
+    expect(rates[0]).toBeNull();
+    expect(rates[1500]).toBeGreaterThan(9);
+    expect(rates[1500]).toBeLessThan(11);
+    expect(alerts.filter((i) => i >= 1400 && i < 1700)).toEqual([]);
   });
 });
