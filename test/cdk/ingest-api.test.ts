@@ -1,5 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DASHBOARD_ROUTES } from '../../lambdas/query/routes.js';
 import { API_ERROR_CODES } from '../../lambdas/shared/api-errors.js';
 import { INGEST_ROUTES, toApiGatewaySchema } from '../../lambdas/shared/contracts.js';
 import { GATEWAY_ERROR_RESPONSES } from '../../lib/ingest/gateway-responses.js';
@@ -21,6 +22,18 @@ import {
 } from './helpers.js';
 
 type Resource = ReturnType<Template['findResources']>[string];
+
+/** The path of an API Gateway resource, from its chain of path parts. */
+function pathOf(template: Template, resourceId: unknown): string {
+  const resources = template.findResources('AWS::ApiGateway::Resource');
+  const parts: string[] = [];
+  let ref = (resourceId as { Ref?: string }).Ref;
+  while (ref && resources[ref]) {
+    parts.unshift(resources[ref].Properties.PathPart);
+    ref = resources[ref].Properties.ParentId?.Ref;
+  }
+  return `/${parts.join('/')}`;
+}
 
 describe('VigilStack: ingest API', () => {
   let vigil: SynthesizedVigil;
@@ -153,17 +166,21 @@ describe('VigilStack: ingest API', () => {
     });
   });
 
-  it('requires an API key on every method but the two webhooks, which check their own secrets', () => {
-    // Prepare
+  it('requires an API key on every method but the webhooks and the dashboard, which check their own secrets', () => {
+    // Prepare: the dashboard routes check the dashboard token (test/cdk/dashboard.test.ts)
     const webhooks = [vigil.stack.webhookApi.chatops, vigil.stack.webhookApi.alertmanager].map(
       logicalIdOf,
     );
+    const dashboardPaths = new Set(Object.values(DASHBOARD_ROUTES).map((route) => route.path));
+    const apiMethods = methods.filter(
+      (method) => !dashboardPaths.has(pathOf(vigil.template, method.Properties.ResourceId)),
+    );
 
     // Act
-    const withoutKey = methods.filter((method) => method.Properties.ApiKeyRequired !== true);
+    const withoutKey = apiMethods.filter((method) => method.Properties.ApiKeyRequired !== true);
 
     // Assess
-    expect(methods).toHaveLength(6);
+    expect(apiMethods).toHaveLength(6);
     expect(withoutKey).toHaveLength(2);
     for (const method of withoutKey) {
       expect(webhooks.some((id) => flatten(method.Properties.Integration.Uri).includes(id))).toBe(
@@ -310,15 +327,21 @@ describe('VigilStack: ingest API', () => {
     },
   );
 
-  it('grants the query Lambda reads only', () => {
+  it('grants the query Lambda reads of the data, and the incident service for dashboard actions', () => {
     // Act
     const actions = actionsOf(
       statementsOfRole(vigil.template, roleLogicalIdOf(vigil.stack.queryApi.handler)),
     );
 
-    // Assess
-    expect(actions.filter((a) => !a.startsWith('xray:')).sort()).toEqual([
+    // Assess: no writes to metrics, logs or agents (BatchWriteItem), no stream access
+    expect([...new Set(actions.filter((a) => !a.startsWith('xray:')))].sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
       'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'secretsmanager:GetSecretValue',
       'timestream:DescribeEndpoints',
       'timestream:Select',
     ]);

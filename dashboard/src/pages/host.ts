@@ -57,7 +57,34 @@ function toChart(
 const single = (points: Points, map: (value: number) => number = (value) => value) =>
   new Map((points.series[0]?.points ?? []).map(([ts, value]) => [ts, map(value)]));
 
-/** CPU, memory, disk and network of one host, with incident markers; recent logs. */
+/** A card that shows "Loading…" until its content arrives, or what went wrong. */
+function slot(title: string): {
+  element: HTMLElement;
+  fill: (content: HTMLElement) => void;
+  fail: (error: unknown) => void;
+} {
+  const element = h(
+    'div',
+    { class: 'chart loading', 'aria-busy': 'true' },
+    h('div', { class: 'figcaption' }, title),
+    h('p', { class: 'empty' }, 'Loading…'),
+  );
+  return {
+    element,
+    fill: (content) => element.replaceWith(content),
+    fail: (error) => {
+      element.removeAttribute('aria-busy');
+      element.lastElementChild?.replaceWith(
+        notice(`Could not load: ${(error as Error).message}`, 'error'),
+      );
+    },
+  };
+}
+
+/**
+ * CPU, memory, disk and network of one host, with incident markers; recent logs and templates.
+ * The frame is drawn at once and each part fills in as its data arrives.
+ */
 export const hostPage: Page = async (main, [agent = '']) => {
   const rangeMs =
     RANGES.find((range) => String(range.ms) === localStorage.getItem(RANGE_KEY))?.ms ??
@@ -65,115 +92,133 @@ export const hostPage: Page = async (main, [agent = '']) => {
   const to = Date.now();
   const from = to - rangeMs;
   const base = { agent, from, to };
+  const xRange: [number, number] = [from, to];
+  const charts: { destroy: () => void }[] = [];
+  let gone = false;
 
-  const [
-    cpu,
-    memAvailable,
-    memTotal,
-    fsAvail,
-    fsSize,
-    netIn,
-    netOut,
-    incidents,
-    logs,
-    anomalies,
-    templates,
-  ] = await Promise.all([
-    api.points({
-      ...base,
-      name: 'node_cpu_seconds_total',
-      rate: true,
-      match: 'mode=idle',
-      agg: 'avg',
-    }),
-    api.points({ ...base, name: 'node_memory_MemAvailable_bytes', agg: 'avg' }),
-    api.points({ ...base, name: 'node_memory_MemTotal_bytes', agg: 'avg' }),
-    api.points({ ...base, name: 'node_filesystem_avail_bytes', agg: 'avg', by: 'mountpoint' }),
-    api.points({ ...base, name: 'node_filesystem_size_bytes', agg: 'avg', by: 'mountpoint' }),
-    api.points({
-      ...base,
-      name: 'node_network_receive_bytes_total',
-      rate: true,
-      match: 'device!=lo',
-      agg: 'sum',
-    }),
-    api.points({
-      ...base,
-      name: 'node_network_transmit_bytes_total',
-      rate: true,
-      match: 'device!=lo',
-      agg: 'sum',
-    }),
-    api.incidents({ agent, from, to, limit: 100 }),
-    api.logs(agent, 50),
-    api.anomalies(agent),
-    api.templates(agent),
-  ]);
-
-  const markers: ChartMarker[] = incidents.items.map((incident: Incident) => ({
-    start: incident.firstSeen,
-    ...(incident.resolvedAt ? { end: incident.resolvedAt } : {}),
-    severity: incident.severity,
-    label: incident.summary,
-  }));
-  const disks = fsAvail.series.slice(0, 4).map((series) => ({
-    label: series.labels.mountpoint ?? 'filesystem',
-    values: joinRatio(
-      series,
-      fsSize.series.find((size) => size.labels.mountpoint === series.labels.mountpoint),
-      (avail, size) => 100 * (1 - avail / size),
+  const incidents = api.incidents({ agent, from, to, limit: 100 });
+  const markers = incidents.then((page) =>
+    page.items.map(
+      (incident: Incident): ChartMarker => ({
+        start: incident.firstSeen,
+        ...(incident.resolvedAt ? { end: incident.resolvedAt } : {}),
+        severity: incident.severity,
+        label: incident.summary,
+      }),
     ),
-  }));
-  const specs: ChartSpec[] = [
-    toChart(
+  );
+
+  /** One chart: its queries, then how their answers become lines. */
+  const chart = <T extends Points[]>(
+    id: string,
+    title: string,
+    queries: { [K in keyof T]: Promise<Points> },
+    lines: (answers: T) => { label: string; values: Map<number, number> }[],
+    format: (value: number) => string,
+    yRange?: [number, number],
+  ): HTMLElement => {
+    const place = slot(title);
+    Promise.all([Promise.all(queries), markers])
+      .then(([answers, found]) => {
+        if (gone) return;
+        const built = chartFigure(
+          toChart(id, title, lines(answers as T), format, found, xRange, yRange),
+        );
+        charts.push(built);
+        place.fill(built.figure);
+        if ((answers as Points[]).some((answer) => answer.truncated))
+          built.figure.append(
+            notice(
+              'This range holds more points than one chart reads; it shows the oldest part. Pick a shorter range.',
+            ),
+          );
+      })
+      .catch(place.fail);
+    return place.element;
+  };
+
+  const figures = [
+    chart<[Points]>(
       'chart-cpu',
       'CPU busy',
-      [{ label: 'busy', values: single(cpu, (idle) => Math.max(0, 100 * (1 - idle))) }],
+      [
+        api.points({
+          ...base,
+          name: 'node_cpu_seconds_total',
+          rate: true,
+          match: 'mode=idle',
+          agg: 'avg',
+        }),
+      ],
+      ([cpu]) => [{ label: 'busy', values: single(cpu, (idle) => Math.max(0, 100 * (1 - idle))) }],
       percent,
-      markers,
-      [from, to],
       [0, 100],
     ),
-    toChart(
+    chart<[Points, Points]>(
       'chart-memory',
       'Memory used',
       [
+        api.points({ ...base, name: 'node_memory_MemAvailable_bytes', agg: 'avg' }),
+        api.points({ ...base, name: 'node_memory_MemTotal_bytes', agg: 'avg' }),
+      ],
+      ([available, total]) => [
         {
           label: 'used',
-          values: joinRatio(
-            memAvailable.series[0],
-            memTotal.series[0],
-            (a, t) => 100 * (1 - a / t),
-          ),
+          values: joinRatio(available.series[0], total.series[0], (a, t) => 100 * (1 - a / t)),
         },
       ],
       percent,
-      markers,
-      [from, to],
       [0, 100],
     ),
-    toChart(
+    chart<[Points, Points]>(
       'chart-disk',
       'Disk used',
-      disks.length > 0 ? disks : [{ label: 'used', values: new Map() }],
+      [
+        api.points({ ...base, name: 'node_filesystem_avail_bytes', agg: 'avg', by: 'mountpoint' }),
+        api.points({ ...base, name: 'node_filesystem_size_bytes', agg: 'avg', by: 'mountpoint' }),
+      ],
+      ([avail, size]) => {
+        const disks = avail.series.slice(0, 4).map((series) => ({
+          label: series.labels.mountpoint ?? 'filesystem',
+          values: joinRatio(
+            series,
+            size.series.find(
+              (candidate) => candidate.labels.mountpoint === series.labels.mountpoint,
+            ),
+            (free, total) => 100 * (1 - free / total),
+          ),
+        }));
+        return disks.length > 0 ? disks : [{ label: 'used', values: new Map() }];
+      },
       percent,
-      markers,
-      [from, to],
       [0, 100],
     ),
-    toChart(
+    chart<[Points, Points]>(
       'chart-network',
       'Network',
       [
-        { label: 'received', values: single(netIn) },
-        { label: 'sent', values: single(netOut) },
+        api.points({
+          ...base,
+          name: 'node_network_receive_bytes_total',
+          rate: true,
+          match: 'device!=lo',
+          agg: 'sum',
+        }),
+        api.points({
+          ...base,
+          name: 'node_network_transmit_bytes_total',
+          rate: true,
+          match: 'device!=lo',
+          agg: 'sum',
+        }),
+      ],
+      ([received, sent]) => [
+        { label: 'received', values: single(received) },
+        { label: 'sent', values: single(sent) },
       ],
       bytesPerSecond,
-      markers,
-      [from, to],
     ),
   ];
-  const charts = specs.map(chartFigure);
 
   const rangeButtons = h(
     'div',
@@ -194,30 +239,21 @@ export const hostPage: Page = async (main, [agent = '']) => {
     ),
   );
 
+  const anomalyNote = h('div', {});
+  const incidentList = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const logList = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const templateList = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
   mount(
     main,
     h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'Overview'), ' / ', agent),
     h('div', { class: 'page-head' }, h('h1', {}, agent), rangeButtons),
-    cpu.truncated
-      ? notice(
-          'The range holds more points than one chart reads; the chart shows its oldest part. Pick a shorter range.',
-        )
-      : null,
-    'available' in anomalies && anomalies.available === false
-      ? notice(`Anomaly bands: ${anomalies.reason}.`)
-      : null,
-    h(
-      'section',
-      { class: 'charts', 'aria-label': 'Metrics' },
-      charts.map((chart) => chart.figure),
-    ),
+    anomalyNote,
+    h('section', { class: 'charts', 'aria-label': 'Metrics' }, figures),
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'host-incidents' },
       h('h2', { id: 'host-incidents' }, 'Incidents in this range'),
-      incidents.items.length === 0
-        ? notice('None.')
-        : incidentTable(incidents.items, `Incidents of ${agent} in the selected range`),
+      incidentList,
     ),
     h(
       'div',
@@ -226,34 +262,66 @@ export const hostPage: Page = async (main, [agent = '']) => {
         'section',
         { class: 'card', 'aria-labelledby': 'host-logs' },
         h('h2', { id: 'host-logs' }, 'Recent logs'),
-        logs.items.length === 0
-          ? notice('No log lines in the last 24 hours.')
-          : h(
-              'ol',
-              { class: 'logs' },
-              logs.items.map((line) =>
-                h(
-                  'li',
-                  { class: `level-${line.level ?? 'none'}` },
-                  h('time', { datetime: new Date(line.ts).toISOString() }, time(line.ts)),
-                  h('span', { class: 'level' }, line.level ?? ''),
-                  h('span', { class: 'source' }, line.source),
-                  h('span', { class: 'message' }, line.message),
-                ),
-              ),
-            ),
+        logList,
       ),
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'host-templates' },
         h('h2', { id: 'host-templates' }, 'Top log templates'),
-        'available' in templates && templates.available === false
-          ? notice(`Not available: ${templates.reason}.`)
-          : null,
+        templateList,
       ),
     ),
   );
+
+  const fill = <T>(
+    target: HTMLElement,
+    work: Promise<T>,
+    render: (value: T) => HTMLElement | null,
+  ) =>
+    work
+      .then((value) => {
+        if (!gone) mount(target, render(value));
+      })
+      .catch((error: unknown) =>
+        mount(target, notice(`Could not load: ${(error as Error).message}`, 'error')),
+      );
+
+  void fill(incidentList, incidents, (page) =>
+    page.items.length === 0
+      ? notice('None.')
+      : incidentTable(page.items, `Incidents of ${agent} in the selected range`),
+  );
+  void fill(logList, api.logs(agent, 50), (logs) =>
+    logs.items.length === 0
+      ? notice('No log lines in the last 24 hours.')
+      : h(
+          'ol',
+          { class: 'logs' },
+          logs.items.map((line) =>
+            h(
+              'li',
+              { class: `level-${line.level ?? 'none'}` },
+              h('time', { datetime: new Date(line.ts).toISOString() }, time(line.ts)),
+              h('span', { class: 'level' }, line.level ?? ''),
+              h('span', { class: 'source' }, line.source),
+              h('span', { class: 'message' }, line.message),
+            ),
+          ),
+        ),
+  );
+  void fill(templateList, api.templates(agent), (answer) =>
+    'available' in answer && answer.available === false
+      ? notice(`Not available: ${answer.reason}.`)
+      : null,
+  );
+  void fill(anomalyNote, api.anomalies(agent), (answer) =>
+    'available' in answer && answer.available === false
+      ? notice(`Anomaly bands: ${answer.reason}.`)
+      : null,
+  );
+
   return () => {
-    for (const chart of charts) chart.destroy();
+    gone = true;
+    for (const built of charts) built.destroy();
   };
 };
