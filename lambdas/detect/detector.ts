@@ -168,7 +168,8 @@ export function createDetectorState(config: Partial<DetectorConfig> = {}): Detec
     prev: 0,
     level: 0,
     last: 0,
-    predErrors: [0, 0],
+    errLevel: 0,
+    errLast: 0,
     innov: 0,
     innovShort: 0,
     recent: 0,
@@ -180,7 +181,9 @@ export function createDetectorState(config: Partial<DetectorConfig> = {}): Detec
     plain: 0,
     daily: new Array<number>(DAILY_BUCKETS).fill(0),
     weekly: new Array<number>(WEEKLY_BUCKETS).fill(0),
-    errors: [0, 0, 0],
+    errPlain: 0,
+    errDaily: 0,
+    errWeekly: 0,
     season: 0,
     day: null,
     today: new Array<number>(DAILY_BUCKETS).fill(0),
@@ -198,16 +201,46 @@ export function withSensitivity(state: DetectorState, sensitivity: number): Dete
   return { ...state, config: resolveDetectorConfig({ ...state.config, sensitivity }) };
 }
 
+/**
+ * A mutable copy for one step. Written out field by field (one object shape, no spread) and
+ * copying only the arrays every step writes: this copy is most of the per-point cost.
+ */
 function copy(s: DetectorState): Work {
   return {
-    ...s,
-    daily: s.daily.slice(),
-    weekly: s.weekly.slice(),
-    errors: s.errors.slice(),
-    predErrors: s.predErrors.slice(),
-    today: s.today.slice(),
-    usual: s.usual.slice(),
+    v: 2,
+    config: s.config,
+    n: s.n,
+    firstTs: s.firstTs,
+    lastTs: s.lastTs,
+    interval: s.interval,
+    unit: s.unit,
+    unitPoints: s.unitPoints,
+    prev: s.prev,
+    level: s.level,
+    last: s.last,
+    errLevel: s.errLevel,
+    errLast: s.errLast,
+    innov: s.innov,
+    innovShort: s.innovShort,
+    recent: s.recent,
+    base: s.base,
+    baseDev: s.baseDev,
+    pRepeat: s.pRepeat,
+    run: s.run,
+    runSurprise: s.runSurprise,
+    plain: s.plain,
+    daily: s.config.seasonality ? s.daily.slice() : (s.daily as number[]),
+    weekly: s.config.seasonality ? s.weekly.slice() : (s.weekly as number[]),
+    errPlain: s.errPlain,
+    errDaily: s.errDaily,
+    errWeekly: s.errWeekly,
+    season: s.season,
+    day: s.day,
+    // Copied on write (recurringSurprise).
+    today: s.today as number[],
+    usual: s.usual as number[],
     tails: s.tails.slice(),
+    sinceAlert: s.sinceAlert,
   };
 }
 
@@ -325,7 +358,7 @@ function step(w: Work, ts: number, raw: number): PointResult {
   // After a gap the level is stale: judge the point against the long spread instead.
   const sigma = gap ? baseSigma : innovSigma;
   // The one-step prediction: the smooth level or the (robust) last value, whichever has been closer.
-  const useLast = (w.predErrors[1] ?? 0) < (w.predErrors[0] ?? 0);
+  const useLast = w.errLast < w.errLevel;
   const prediction = useLast ? w.last : w.level;
   const residual = y - prediction;
   const z = residual / sigma;
@@ -411,12 +444,9 @@ function step(w: Work, ts: number, raw: number): PointResult {
   // Learn. During warm-up the statistics are plain running means so they settle fast.
   const clipped = warm ? clip(residual, CLIP_SIGMAS * sigma) : residual;
   const limit = CLIP_SIGMAS * sigma;
-  const pe = w.predErrors;
-  pe[0] =
-    (pe[0] ?? 0) +
-    learn(PREDICTION_ALPHA) * (Math.min(Math.abs(y - w.level), limit) - (pe[0] ?? 0));
-  pe[1] =
-    (pe[1] ?? 0) + learn(PREDICTION_ALPHA) * (Math.min(Math.abs(y - w.last), limit) - (pe[1] ?? 0));
+  const pa = learn(PREDICTION_ALPHA);
+  w.errLevel += pa * (Math.min(Math.abs(y - w.level), limit) - w.errLevel);
+  w.errLast += pa * (Math.min(Math.abs(y - w.last), limit) - w.errLast);
   w.level = gap
     ? y
     : w.level + learn(c.fastAlpha) * (warm ? clip(y - w.level, limit) : y - w.level);
@@ -496,17 +526,24 @@ function recurringSurprise(
   if (w.day === null) w.day = day;
   if (day > w.day) {
     const keep = Math.exp(-(day - w.day) / RECURRING_DAYS);
+    const usual = w.usual.slice();
     for (let b = 0; b < DAILY_BUCKETS; b++) {
-      w.usual[b] = Math.max((w.usual[b] ?? 0) * keep, day - w.day === 1 ? (w.today[b] ?? 0) : 0);
-      w.today[b] = 0;
+      usual[b] = Math.max((usual[b] ?? 0) * keep, day - w.day === 1 ? (w.today[b] ?? 0) : 0);
     }
+    w.usual = usual;
+    w.today = new Array<number>(DAILY_BUCKETS).fill(0);
     w.day = day;
   }
   const bucket = dp.f < 0.5 ? dp.i0 : dp.i1;
   const prevBucket = (bucket + DAILY_BUCKETS - 1) % DAILY_BUCKETS;
   const nextBucket = (bucket + 1) % DAILY_BUCKETS;
   const usual = Math.max(w.usual[prevBucket] ?? 0, w.usual[bucket] ?? 0, w.usual[nextBucket] ?? 0);
-  if (surprise > (w.today[bucket] ?? 0)) w.today[bucket] = surprise;
+  if (surprise > (w.today[bucket] ?? 0)) {
+    // Copied on write: these change a few times a day, the state is copied at every point.
+    const today = w.today.slice();
+    today[bucket] = surprise;
+    w.today = today;
+  }
   return Math.max(0, usual - RECURRING_FLOOR);
 }
 
@@ -523,10 +560,9 @@ function learnSeasons(
   if (interval === null || interval >= DAY_MS / DAILY_BUCKETS) return;
   const days = (ts - (w.firstTs ?? ts)) / DAY_MS;
   const dev = x - w.plain;
-  const e = w.errors;
-  e[0] = (e[0] ?? 0) + ERROR_ALPHA * (Math.abs(dev) - (e[0] ?? 0));
-  e[1] = (e[1] ?? 0) + ERROR_ALPHA * (Math.abs(dev - dailyNow) - (e[1] ?? 0));
-  e[2] = (e[2] ?? 0) + ERROR_ALPHA * (Math.abs(dev - dailyNow - weeklyNow) - (e[2] ?? 0));
+  w.errPlain += ERROR_ALPHA * (Math.abs(dev) - w.errPlain);
+  w.errDaily += ERROR_ALPHA * (Math.abs(dev - dailyNow) - w.errDaily);
+  w.errWeekly += ERROR_ALPHA * (Math.abs(dev - dailyNow - weeklyNow) - w.errWeekly);
   w.plain += Math.max(ERROR_ALPHA / 2, 1 / w.n) * (x - w.plain);
   const perVisit = interval / (DAY_MS / DAILY_BUCKETS);
   updateProfile(w.daily, dp, dev, Math.min(1, perVisit * Math.max(DAILY_ALPHA, 1 / (days + 1))));
@@ -541,9 +577,9 @@ function learnSeasons(
   }
 
   // Choose the model that explains the series best, with hysteresis so it does not flap.
-  const e0 = e[0] ?? 0;
-  const e1 = e[1] ?? 0;
-  const e2 = e[2] ?? 0;
+  const e0 = w.errPlain;
+  const e1 = w.errDaily;
+  const e2 = w.errWeekly;
   let season = w.season;
   if (days >= MIN_DAYS_DAILY) {
     if (season === 0 && e1 < SEASON_ON * e0) season = 1;

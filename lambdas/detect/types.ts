@@ -66,9 +66,10 @@ export interface DetectorState {
   readonly prev: number;
   /** Fast level of the (deseasonalised) series: the one-step prediction. */
   readonly level: number;
-  /** Robust last value (moves at most a few sigmas per point) and the EW errors of both predictors [level, last]. */
+  /** Robust last value (moves at most a few sigmas per point) and the EW errors of both predictors. */
   readonly last: number;
-  readonly predErrors: readonly number[];
+  readonly errLevel: number;
+  readonly errLast: number;
   /** Long EW mean absolute one-step residual. */
   readonly innov: number;
   /** Short EW mean absolute one-step residual. */
@@ -88,7 +89,9 @@ export interface DetectorState {
   readonly daily: readonly number[];
   readonly weekly: readonly number[];
   /** EW mean absolute error around `plain` without / with the daily / with daily and weekly profiles. */
-  readonly errors: readonly number[];
+  readonly errPlain: number;
+  readonly errDaily: number;
+  readonly errWeekly: number;
   /** 0 none, 1 daily, 2 daily and weekly: the profile currently subtracted. */
   readonly season: 0 | 1 | 2;
   /** Day number (UTC) of the last point, and per hour of day the largest surprise of that day and of previous days. */
