@@ -17,6 +17,7 @@ import { maskedTokens, WILDCARD } from './variables.js';
 
 export const DEFAULT_MINER_CONFIG: MinerConfig = {
   similarity: 0.7,
+  settledAfter: 10,
   maxTemplates: 1_000,
   maxTokens: 200,
 };
@@ -26,6 +27,10 @@ export function minerConfig(config: Partial<MinerConfig> = {}): MinerConfig {
   const merged = { ...DEFAULT_MINER_CONFIG, ...config };
   if (!(merged.similarity > 0 && merged.similarity <= 1))
     throw new MinerConfigError(`similarity must be in (0, 1], got ${merged.similarity}`);
+  if (!Number.isInteger(merged.settledAfter) || merged.settledAfter < 1)
+    throw new MinerConfigError(
+      `settledAfter must be a positive integer, got ${merged.settledAfter}`,
+    );
   if (!Number.isInteger(merged.maxTemplates) || merged.maxTemplates < 1)
     throw new MinerConfigError(
       `maxTemplates must be a positive integer, got ${merged.maxTemplates}`,
@@ -74,14 +79,30 @@ function leafKey(tokens: readonly string[]): string {
  * swallow unrelated lines; a position the line cannot fit (`user=<*>` against `uid=0`) still
  * counts as a plain mismatch.
  */
-function similarity(template: readonly string[], tokens: readonly string[]): number {
+function similarity(template: TemplateRecord, tokens: readonly string[], settled: number): number {
+  const t = template.tokens;
+  // A word every one of many lines had is part of the event, not a value: a line with another
+  // word there is another event ("client WindowsUpdateAgent" ×600 vs "client SPP").
+  const guard = template.count >= settled;
   let same = 0;
   for (let i = 0; i < tokens.length; i++) {
-    const t = template[i] as string;
+    const a = t[i] as string;
     const s = tokens[i] as string;
-    if (t === s || (t !== WILDCARD && t.includes(WILDCARD) && tokenCovers(t, s))) same++;
+    if (a === s || (a !== WILDCARD && a.includes(WILDCARD) && tokenCovers(a, s))) same++;
+    else if (guard && isWord(a)) return 0;
   }
   return tokens.length === 0 ? 1 : same / tokens.length;
+}
+
+/** Letters and punctuation only (no digit, no wildcard): a word of the event, not a value. */
+function isWord(token: string): boolean {
+  let letter = false;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c >= 48 && c <= 57) return false;
+    if (((c | 32) >= 97 && (c | 32) <= 122) || c > 127) letter = true;
+  }
+  return letter && !token.includes(WILDCARD);
 }
 
 function covers(general: readonly string[], specific: readonly string[]): boolean {
@@ -123,7 +144,7 @@ export class TemplateMiner {
     let bestScore = -1;
     if (leaf) {
       for (const candidate of leaf) {
-        const score = similarity(candidate.tokens, tokens);
+        const score = similarity(candidate, tokens, config.settledAfter);
         if (score > bestScore) {
           best = candidate;
           bestScore = score;
@@ -180,7 +201,7 @@ export class TemplateMiner {
     let best: TemplateRecord | undefined;
     let bestScore = -1;
     for (const candidate of this.leaves.get(leafKey(tokens)) ?? []) {
-      const score = similarity(candidate.tokens, tokens);
+      const score = similarity(candidate, tokens, config.settledAfter);
       if (score > bestScore) {
         best = candidate;
         bestScore = score;

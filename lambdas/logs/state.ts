@@ -21,6 +21,7 @@ export const MinerStateSchema = z.object({
   v: z.literal(1),
   config: z.object({
     similarity: z.number(),
+    settledAfter: z.number(),
     maxTemplates: z.number(),
     maxTokens: z.number(),
   }),

@@ -6,6 +6,11 @@ export interface MinerConfig {
    * not count) to join it. Lower merges more.
    */
   readonly similarity: number;
+  /**
+   * Lines after which a template's words that never varied are settled: a line with another word
+   * there starts (or joins) another template instead of turning the word into a variable.
+   */
+  readonly settledAfter: number;
   /** Templates kept per source; the least recently seen is evicted beyond it. */
   readonly maxTemplates: number;
   /** Lines longer than this many tokens are cut before mining (their tail rarely names the event). */

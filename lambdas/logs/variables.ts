@@ -20,6 +20,8 @@ const WHOLE_VALUE_PATTERNS: readonly RegExp[] = [
   /^\/?(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?$/,
   // Java socket addresses: host/ip:port.
   /^[\w.-]+\/(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?$/,
+  // Host names whose first label has a digit: host1.example.com, ip-10-0-0-1.ec2.internal.
+  /^[a-z0-9-]*\d[a-z0-9-]*(?:\.[a-z0-9-]+){2,}\.?$/i,
   // host:port (a host name has a dot or a dash: `db-1.internal:5432`, `msra-sa-41:8030`)
   /^[a-z0-9][\w.-]*[.-][\w-]+:\d{1,5}$/i,
   // IPv6 (at least two colons and a hex digit) and MAC addresses.
@@ -48,6 +50,7 @@ const NUMBER_START = /^[-+]?\.?\d/;
 const HEX = /^(?:0x)?[0-9a-f]+$/i;
 const DIGITS = /\d/g;
 const SEGMENT_SPLIT = /[._\-/]+/;
+const SNAKE_NUMBER = /(?:^|_)\d+(?:_|$)/;
 /** `core.12345`, `worker.7`: a name with a numeric suffix, masked as `core.<*>`. */
 const NAME_DOT_NUMBER = /^([a-z][\w-]*\.)+\d+$/i;
 
@@ -78,7 +81,8 @@ export function isVariablePart(part: string): boolean {
   for (const segment of part.split(SEGMENT_SPLIT)) {
     if (segment.length >= 2 && /^\d+$/.test(segment)) return true;
   }
-  return false;
+  // snake_case ids with a numeric component are instances: rdd_2_0, broadcast_9, worker_3.
+  return SNAKE_NUMBER.test(part);
 }
 
 /** Whether a whole value (a token without its wrapping) is a variable by shape alone. */
