@@ -82,6 +82,10 @@ export class QueryApi extends Construct {
     alerting.grantIncidentService(this.handler);
     // Incident lists include resolved incidents, which no index holds: a Scan (see incident-history.ts).
     grantOnTable(state.incidentsTable, this.handler, 'dynamodb:Scan');
+    // Recent deviations (GetItem), and a false positive lowers its series' sensitivity (the
+    // series record is read with BatchGetItem, then written back).
+    state.grantSeriesFeedback(this.handler);
+    grantOnTable(state.seriesStateTable, this.handler, 'dynamodb:BatchGetItem');
     grantSecretValue(this.dashboardSecret, encryptionKey, this.handler);
 
     const integration = new LambdaIntegration(this.handler, { allowTestInvoke: false });

@@ -11,11 +11,12 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { buildDashboard, DASHBOARD_CSP } from '../dashboard/build.js';
 import type { IncidentService } from '../lambdas/incidents/service.js';
 import { createDashboardHandler } from '../lambdas/query/dashboard-api.js';
-import { DASHBOARD_ROUTES } from '../lambdas/query/routes.js';
 import { DynamoDbIncidentHistory } from '../lambdas/query/incident-history.js';
+import { DASHBOARD_ROUTES } from '../lambdas/query/routes.js';
 import { DynamoDbAgentRegistry } from '../lambdas/stores/dynamodb-agent-registry.js';
 import { DynamoDbLogStore } from '../lambdas/stores/dynamodb-log-store.js';
 import { DynamoDbMetricStore } from '../lambdas/stores/dynamodb-metric-store.js';
+import { DynamoDbSeriesStateStore } from '../lambdas/stores/dynamodb-series-state-store.js';
 import type { Route } from './api-server.js';
 import { proxyRoute } from './proxy-routes.js';
 import type { TableNames } from './resources.js';
@@ -56,6 +57,7 @@ export async function dashboardRoutes(options: DashboardRoutesOptions): Promise<
     agents: new DynamoDbAgentRegistry({ client, tableName: tables.agents }),
     service: options.incidents,
     history: new DynamoDbIncidentHistory({ client, tableName: tables.incidents }),
+    seriesState: new DynamoDbSeriesStateStore({ client, tableName: tables.seriesState }),
     tokens: async () => [options.token],
   });
   const apiRoutes = Object.values(DASHBOARD_ROUTES).map(({ method, path: routePath }) =>

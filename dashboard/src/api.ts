@@ -2,12 +2,23 @@
  * The dashboard API client: every call carries the dashboard token; a 403 sends the user to the
  * sign-in form. Types are the API's own (type-only imports, erased from the bundle).
  */
+
+import type { Deviation } from '../../lambdas/anomaly/types.js';
 import type { Incident } from '../../lambdas/incidents/incident.js';
 import type { Silence } from '../../lambdas/incidents/silences.js';
 import type { HostView, Page, SeriesView, Unavailable } from '../../lambdas/query/types.js';
 import type { StoredLogLine } from '../../lambdas/stores/types.js';
 
-export type { HostView, Incident, Page, SeriesView, Silence, StoredLogLine, Unavailable };
+export type {
+  Deviation,
+  HostView,
+  Incident,
+  Page,
+  SeriesView,
+  Silence,
+  StoredLogLine,
+  Unavailable,
+};
 
 const TOKEN_KEY = 'vigil.dashboardToken';
 const USER_KEY = 'vigil.user';
@@ -126,6 +137,6 @@ export const api = {
   templates: (agent: string) =>
     call<Unavailable | { available: true }>('GET', 'templates', { agent }),
   anomalies: (agent: string) =>
-    call<Unavailable | { available: true }>('GET', 'anomalies', { agent }),
+    call<Unavailable | { available: true; deviations: Deviation[] }>('GET', 'anomalies', { agent }),
   remediations: () => call<Unavailable | { available: true }>('GET', 'remediations'),
 };

@@ -16,7 +16,8 @@ export interface ChartMarker {
   /** Epoch ms. */
   start: number;
   end?: number;
-  severity: 'info' | 'warning' | 'critical';
+  /** Incidents by severity; anomalies (spans the detector found unusual) in their own colour. */
+  severity: 'info' | 'warning' | 'critical' | 'anomaly';
   label: string;
 }
 
@@ -40,11 +41,12 @@ export interface ChartSpec {
   xRange: [number, number];
 }
 
-const PALETTE = ['#2563eb', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be123c'];
+const PALETTE = ['#2563eb', '#16a34a', '#ea580c', '#0d9488', '#0891b2', '#be123c'];
 export const SEVERITY_COLORS = {
   info: '#2563eb',
   warning: '#d97706',
   critical: '#dc2626',
+  anomaly: '#9333ea',
 } as const;
 
 function markersPlugin(markers: readonly ChartMarker[], band: ChartBand | undefined): uPlot.Plugin {
@@ -116,7 +118,10 @@ function summary(spec: ChartSpec): string {
     if (values.length === 0) return `${line.label}: no data`;
     return `${line.label}: latest ${spec.format(values.at(-1) as number)}, highest ${spec.format(Math.max(...values))}`;
   });
-  if (spec.markers.length > 0) parts.push(`${spec.markers.length} incident marker(s)`);
+  const anomalies = spec.markers.filter((marker) => marker.severity === 'anomaly').length;
+  if (spec.markers.length > anomalies)
+    parts.push(`${spec.markers.length - anomalies} incident marker(s)`);
+  if (anomalies > 0) parts.push(`${anomalies} anomaly marker(s)`);
   return `${spec.title}. ${parts.join('; ')}.`;
 }
 
@@ -136,7 +141,8 @@ export function chartFigure(spec: ChartSpec): { figure: HTMLElement; destroy: ()
       role: 'group',
       'aria-labelledby': titleId,
       'data-points': pointCount,
-      'data-markers': spec.markers.length,
+      'data-markers': spec.markers.filter((marker) => marker.severity !== 'anomaly').length,
+      'data-anomalies': spec.markers.filter((marker) => marker.severity === 'anomaly').length,
     },
     h('figcaption', { id: titleId }, spec.title),
     h('p', { class: 'sr-only' }, summary(spec)),

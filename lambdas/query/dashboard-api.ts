@@ -13,6 +13,7 @@ import { IncidentConfigError } from '../incidents/errors.js';
 import type { IncidentService } from '../incidents/service.js';
 import { errorResult, jsonResult } from '../shared/api-errors.js';
 import { describeIssues } from '../shared/validation.js';
+import type { SeriesStateStore } from '../stores/dynamodb-series-state-store.js';
 import type { AgentDirectory, LogStore, MetricReader } from '../stores/types.js';
 import { bearerToken, tokenAccepted } from './dashboard-auth.js';
 import { downsample, stepFor } from './downsample.js';
@@ -20,6 +21,7 @@ import { QueryParamsError } from './errors.js';
 import { hostViews } from './hosts.js';
 import { countBySeverity, listIncidents } from './incident-views.js';
 import {
+  AnomaliesQuerySchema,
   HostsQuerySchema,
   type IncidentAction,
   IncidentActionSchema,
@@ -33,7 +35,6 @@ import {
 } from './params.js';
 import { DASHBOARD_ROUTES } from './routes.js';
 import type { IncidentHistory, Unavailable } from './types.js';
-
 
 /** The host metrics the series list looks for when no names are given (the agent's own). */
 export const HOST_METRICS = [
@@ -55,6 +56,11 @@ export interface DashboardDeps {
   readonly agents: AgentDirectory;
   readonly service: IncidentService;
   readonly history: IncidentHistory;
+  /**
+   * The anomaly detector's state: recent deviations per agent (anomaly markers and scores), and
+   * where a false positive lowers its series' sensitivity. Absent: the page says so.
+   */
+  readonly seriesState?: SeriesStateStore;
   /** The tokens accepted in `Authorization: Bearer`; read per request, cached by the caller. */
   readonly tokens: () => Promise<readonly string[]>;
   readonly now?: () => number;
@@ -97,7 +103,7 @@ export function pageOfLines<T extends { ts: number }>(
 
 export function createDashboardHandler(deps: DashboardDeps): Handler {
   const now = deps.now ?? Date.now;
-  const actions = incidentActions(deps.service);
+  const actions = incidentActions(deps.service, deps.seriesState);
 
   async function overview() {
     const at = now();
@@ -227,21 +233,20 @@ export function createDashboardHandler(deps: DashboardDeps): Handler {
       case 'acknowledge':
       case 'resolve':
       case 'false-positive': {
+        // The same adapter ChatOps uses: a false positive also lowers an anomaly series' sensitivity.
         const result =
           action.action === 'acknowledge'
             ? await actions.acknowledge(action.id, by, at)
-            : await actions.resolve(
-                action.id,
-                by,
-                at,
-                action.action === 'false-positive'
-                  ? `false positive${action.note ? `: ${action.note}` : ''}`
-                  : action.note,
-              );
+            : action.action === 'resolve'
+              ? await actions.resolve(action.id, by, at, action.note)
+              : await actions.falsePositive(action.id, by, at);
         if (!result) return errorResult(404, `incident ${action.id} not found`);
         return jsonResult(200, {
           incident: await deps.service.get(action.id),
           changed: result.changed,
+          ...('sensitivity' in result && result.sensitivity
+            ? { sensitivity: result.sensitivity }
+            : {}),
         });
       }
       case 'silence': {
@@ -277,6 +282,22 @@ export function createDashboardHandler(deps: DashboardDeps): Handler {
     }
   }
 
+  /**
+   * The agent's recent deviations (series, span, peak score): what the detector found unusual.
+   * The detector keeps a short window of them for root-cause hints, not a history of bands.
+   */
+  async function anomalies(query: unknown) {
+    const { agent } = parse(AnomaliesQuerySchema, query);
+    if (!deps.seriesState)
+      return unavailable('anomaly detection state is not reachable from this deployment');
+    const { value } = await deps.seriesState.loadDeviations(agent);
+    return {
+      available: true as const,
+      agent,
+      deviations: [...value].sort((a, b) => b.lastTs - a.lastTs),
+    };
+  }
+
   async function logs(query: unknown) {
     const params = parse(LogsQuerySchema, query);
     const range = resolveRange(params, now(), 24 * HOUR);
@@ -307,8 +328,8 @@ export function createDashboardHandler(deps: DashboardDeps): Handler {
       return { items: silences.filter((silence) => silence.endsAt > at) };
     },
     [`GET ${DASHBOARD_ROUTES.logs.path}`]: (event) => logs(event.queryStringParameters ?? {}),
-    [`GET ${DASHBOARD_ROUTES.anomalies.path}`]: async () =>
-      unavailable('anomaly scores and expected bands are not stored by this deployment yet'),
+    [`GET ${DASHBOARD_ROUTES.anomalies.path}`]: (event) =>
+      anomalies(event.queryStringParameters ?? {}),
     [`GET ${DASHBOARD_ROUTES.templates.path}`]: async () =>
       unavailable('log templates are not mined by this deployment yet'),
     [`GET ${DASHBOARD_ROUTES.remediations.path}`]: async () =>

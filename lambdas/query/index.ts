@@ -6,6 +6,7 @@ import { ENV, requireEnv } from '../shared/config.js';
 import { logger } from '../shared/powertools.js';
 import { secretField } from '../shared/secret-json.js';
 import { DynamoDbAgentRegistry } from '../stores/dynamodb-agent-registry.js';
+import { DynamoDbSeriesStateStore } from '../stores/dynamodb-series-state-store.js';
 import {
   documentClient,
   incidentServiceFromEnv,
@@ -33,6 +34,10 @@ const dashboard = createDashboardHandler({
   agents: new DynamoDbAgentRegistry({ client, tableName: requireEnv(env, ENV.agentsTable) }),
   service: incidentServiceFromEnv(env),
   history: new DynamoDbIncidentHistory({ client, tableName: requireEnv(env, ENV.incidentsTable) }),
+  seriesState: new DynamoDbSeriesStateStore({
+    client,
+    tableName: requireEnv(env, ENV.seriesStateTable),
+  }),
   tokens: async () => [await token()],
 });
 

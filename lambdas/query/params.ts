@@ -98,6 +98,8 @@ export const LogsQuerySchema = z.object({
   cursor: epochMs.optional(),
 });
 
+export const AnomaliesQuerySchema = z.object({ agent });
+
 export const HostsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(200),
   cursor: z.string().max(256).optional(),

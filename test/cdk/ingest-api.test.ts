@@ -27,10 +27,11 @@ type Resource = ReturnType<Template['findResources']>[string];
 function pathOf(template: Template, resourceId: unknown): string {
   const resources = template.findResources('AWS::ApiGateway::Resource');
   const parts: string[] = [];
-  let ref = (resourceId as { Ref?: string }).Ref;
-  while (ref && resources[ref]) {
-    parts.unshift(resources[ref].Properties.PathPart);
-    ref = resources[ref].Properties.ParentId?.Ref;
+  const ref = (resourceId as { Ref?: string }).Ref;
+  for (let resource = ref ? resources[ref] : undefined; resource; ) {
+    parts.unshift(resource.Properties.PathPart);
+    const parent = resource.Properties.ParentId?.Ref;
+    resource = parent ? resources[parent] : undefined;
   }
   return `/${parts.join('/')}`;
 }
@@ -171,7 +172,9 @@ describe('VigilStack: ingest API', () => {
     const webhooks = [vigil.stack.webhookApi.chatops, vigil.stack.webhookApi.alertmanager].map(
       logicalIdOf,
     );
-    const dashboardPaths = new Set(Object.values(DASHBOARD_ROUTES).map((route) => route.path));
+    const dashboardPaths = new Set<string>(
+      Object.values(DASHBOARD_ROUTES).map((route) => route.path),
+    );
     const apiMethods = methods.filter(
       (method) => !dashboardPaths.has(pathOf(vigil.template, method.Properties.ResourceId)),
     );

@@ -355,9 +355,14 @@ describe('Function: dashboard handler', () => {
     ]);
   });
 
-  it('says plainly which parts are not deployed', async () => {
+  it.each([
+    ['/v1/dashboard/remediations', {}],
+    ['/v1/dashboard/templates', {}],
+    ['/v1/dashboard/anomalies', { agent: 'a1' }],
+  ])('says plainly that %s is not available', async (path, query) => {
     const { handler } = setup();
-    const response = await handler(request('/v1/dashboard/remediations', {}));
+    const response = await handler(request(path, query));
+    expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toEqual({ available: false, reason: expect.any(String) });
   });
 

@@ -54,6 +54,15 @@ function toChart(
   };
 }
 
+/** The chart a detector series belongs on, by its metric name. */
+function chartOfSeries(series: string): string {
+  if (series.startsWith('node_cpu')) return 'chart-cpu';
+  if (series.startsWith('node_memory')) return 'chart-memory';
+  if (series.startsWith('node_disk') || series.startsWith('node_filesystem')) return 'chart-disk';
+  if (series.startsWith('node_network')) return 'chart-network';
+  return '';
+}
+
 const single = (points: Points, map: (value: number) => number = (value) => value) =>
   new Map((points.series[0]?.points ?? []).map(([ts, value]) => [ts, map(value)]));
 
@@ -97,7 +106,8 @@ export const hostPage: Page = async (main, [agent = '']) => {
   let gone = false;
 
   const incidents = api.incidents({ agent, from, to, limit: 100 });
-  const markers = incidents.then((page) =>
+  const anomalies = api.anomalies(agent);
+  const incidentMarkers = incidents.then((page) =>
     page.items.map(
       (incident: Incident): ChartMarker => ({
         start: incident.firstSeen,
@@ -107,6 +117,28 @@ export const hostPage: Page = async (main, [agent = '']) => {
       }),
     ),
   );
+
+  /** Spans the detector found unusual, on the chart of their metric. */
+  const anomalyMarkers = anomalies.then((answer) =>
+    answer.available
+      ? answer.deviations
+          .filter((deviation) => deviation.lastTs >= from)
+          .map((deviation) => ({
+            chart: chartOfSeries(deviation.series),
+            marker: {
+              start: deviation.since,
+              end: deviation.lastTs,
+              severity: 'anomaly',
+              label: `${deviation.series} (score ${deviation.peak.toFixed(2)})`,
+            } satisfies ChartMarker,
+          }))
+      : [],
+  );
+  const markersOf = (id: string) =>
+    Promise.all([incidentMarkers, anomalyMarkers]).then(([found, unusual]) => [
+      ...found,
+      ...unusual.filter((entry) => entry.chart === id).map((entry) => entry.marker),
+    ]);
 
   /** One chart: its queries, then how their answers become lines. */
   const chart = <T extends Points[]>(
@@ -118,7 +150,7 @@ export const hostPage: Page = async (main, [agent = '']) => {
     yRange?: [number, number],
   ): HTMLElement => {
     const place = slot(title);
-    Promise.all([Promise.all(queries), markers])
+    Promise.all([Promise.all(queries), markersOf(id)])
       .then(([answers, found]) => {
         if (gone) return;
         const built = chartFigure(
@@ -314,10 +346,38 @@ export const hostPage: Page = async (main, [agent = '']) => {
       ? notice(`Not available: ${answer.reason}.`)
       : null,
   );
-  void fill(anomalyNote, api.anomalies(agent), (answer) =>
-    'available' in answer && answer.available === false
-      ? notice(`Anomaly bands: ${answer.reason}.`)
-      : null,
+  void fill(anomalyNote, anomalies, (answer) =>
+    answer.available === false
+      ? notice(`Anomalies: ${answer.reason}.`)
+      : h(
+          'section',
+          { class: 'card', 'aria-labelledby': 'host-anomalies' },
+          h('h2', { id: 'host-anomalies' }, 'Anomalies'),
+          answer.deviations.length === 0
+            ? h('p', { class: 'muted' }, 'The detector found nothing unusual in its recent window.')
+            : h(
+                'ul',
+                { class: 'deviations' },
+                answer.deviations.map((deviation) =>
+                  h(
+                    'li',
+                    {},
+                    h(
+                      'span',
+                      { class: 'badge sev-anomaly' },
+                      deviation.direction === 'up' ? 'higher' : 'lower',
+                    ),
+                    h('code', {}, deviation.series),
+                    ` score ${deviation.peak.toFixed(2)}, ${time(deviation.since)} – ${time(deviation.lastTs)}`,
+                  ),
+                ),
+              ),
+          h(
+            'p',
+            { class: 'hint' },
+            'Purple spans on the charts. The detector keeps its recent deviations (about 15 minutes), not expected bands over time, so no band is drawn.',
+          ),
+        ),
   );
 
   return () => {
