@@ -5,6 +5,8 @@
  */
 import * as z from 'zod';
 import type { Severity } from '../incidents/types.js';
+import { DEFAULT_MINER_CONFIG } from '../logs/miner.js';
+import type { MinerConfig } from '../logs/types.js';
 import { ConfigError } from '../shared/config.js';
 import { LOG_LEVELS, type LogLevel } from '../shared/contracts.js';
 import { describeIssues } from '../shared/validation.js';
@@ -21,7 +23,7 @@ export interface KeywordRule {
 }
 
 export interface LogDetectionConfig {
-  readonly miner: { similarity: number; maxTemplates: number; maxTokens: number };
+  readonly miner: MinerConfig;
   readonly newPattern: {
     readonly enabled: boolean;
     /** Lines a source must have sent before a new template is news (the miner is learning). */
@@ -99,7 +101,7 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
 ];
 
 export const DEFAULT_LOG_DETECTION_CONFIG: LogDetectionConfig = {
-  miner: { similarity: 0.7, maxTemplates: 1_000, maxTokens: 200 },
+  miner: DEFAULT_MINER_CONFIG,
   newPattern: { enabled: true, warmupLines: 1_000, warmupMs: 3_600_000, minLevel: 'warn' },
   errorBurst: { enabled: true, perMinute: 50 },
   patternAnomaly: { enabled: true, maxSeries: 20, warmupMinutes: 60, sensitivity: 2 },
@@ -132,6 +134,7 @@ const OverridesSchema = z
     miner: z
       .object({
         similarity: z.number().gt(0).max(1),
+        settledAfter: z.number().int().min(1),
         maxTemplates: z.number().int().min(1).max(5_000),
         maxTokens: z.number().int().min(1).max(1_000),
       })

@@ -66,6 +66,42 @@ describe('Function: TemplateMiner.mine', () => {
     expect(miner.find(b.template.id)?.id).toBe(a.template.id);
   });
 
+  it('keeps a settled word as part of the event: another word there is another template', () => {
+    // Prepare: a dozen lines that all had "WindowsUpdateAgent".
+    const miner = new TemplateMiner();
+    const session = (n: number, client: string) =>
+      `Session: 3016${n}_${n}41 initialized by client ${client}.`;
+    const first = miner.mine(session(1, 'WindowsUpdateAgent'));
+    for (let n = 2; n <= 12; n++) miner.mine(session(n, 'WindowsUpdateAgent'));
+
+    // Act
+    const other = miner.mine(session(13, 'SPP'));
+
+    // Assess
+    expect(other.created).toBe(true);
+    expect(templateText(first.template.tokens)).toBe(
+      'Session: <*> initialized by client WindowsUpdateAgent.',
+    );
+  });
+
+  it('still learns a variable that was constant for a while, once a third value shows it', () => {
+    // Prepare: a brute force on root, then other user names.
+    const miner = new TemplateMiner();
+    const invalid = (user: string, n: number) => `Invalid user ${user} from 10.0.0.${n}`;
+    const root = miner.mine(invalid('root', 1));
+    for (let n = 2; n <= 15; n++) miner.mine(invalid('root', n));
+    miner.mine(invalid('admin', 16));
+
+    // Act
+    const last = miner.mine(invalid('oracle', 17));
+
+    // Assess
+    expect(miner.state.templates).toHaveLength(1);
+    expect(last.template.id).toBe(root.template.id);
+    expect(templateText(last.template.tokens)).toBe('Invalid user <*> from <*>');
+    expect(last.template.count).toBe(17);
+  });
+
   it('evicts the least recently seen template beyond the cap and counts it', () => {
     // Prepare
     const miner = new TemplateMiner(createMinerState({ maxTemplates: 2 }));
