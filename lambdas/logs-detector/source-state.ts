@@ -5,7 +5,7 @@
 import * as z from 'zod';
 import type { DetectorState } from '../detect/index.js';
 import type { LogExcerpt } from '../incidents/types.js';
-import { createMinerState } from '../logs/miner.js';
+import { createMinerState, TemplateMiner } from '../logs/miner.js';
 import { MinerStateSchema, parseMinerState } from '../logs/state.js';
 import type { MinerConfig, MinerState } from '../logs/types.js';
 import { describeIssues } from '../shared/validation.js';
@@ -94,6 +94,20 @@ export function parseSourceState(value: unknown): SourceState {
     miner: parseMinerState(data.miner),
     series: data.series as unknown as Record<string, DetectorState>,
   };
+}
+
+/**
+ * Makes the state smaller by evicting the least recently seen `share` of its templates (at least
+ * one) with their counters: for a state that outgrew what one stored item may hold.
+ */
+export function shrinkSourceState(state: SourceState, share = 0.2): number {
+  const miner = new TemplateMiner(state.miner);
+  const gone = miner.evict(Math.max(1, Math.ceil(state.miner.templates.length * share)));
+  for (const template of gone) {
+    delete state.counts[template.id];
+    delete state.series[template.id];
+  }
+  return gone.length;
 }
 
 /** Whether `sequence` is at or before `last` (Kinesis sequence numbers are decimal strings). */

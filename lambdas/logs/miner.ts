@@ -167,16 +167,7 @@ export class TemplateMiner {
       return { template: best, created: false, evicted: [], merged };
     }
 
-    const evicted: TemplateRecord[] = [];
-    while (this.state.templates.length >= config.maxTemplates) {
-      const victim = this.leastRecentlySeen();
-      if (!victim) break;
-      this.remove(victim);
-      this.ids.delete(victim.id);
-      for (const alias of victim.aliases) this.ids.delete(alias);
-      evicted.push(victim);
-      this.state.evicted++;
-    }
+    const evicted = this.evict(this.state.templates.length - config.maxTemplates + 1);
     const template: TemplateRecord = {
       id: this.newId(tokens.join(' ')),
       aliases: [],
@@ -208,6 +199,21 @@ export class TemplateMiner {
       }
     }
     return best && bestScore >= config.similarity ? best : undefined;
+  }
+
+  /** Evicts the `count` least recently seen templates (counted in `state.evicted`). */
+  evict(count: number): TemplateRecord[] {
+    const evicted: TemplateRecord[] = [];
+    for (let i = 0; i < count; i++) {
+      const victim = this.leastRecentlySeen();
+      if (!victim) break;
+      this.remove(victim);
+      this.ids.delete(victim.id);
+      for (const alias of victim.aliases) this.ids.delete(alias);
+      evicted.push(victim);
+      this.state.evicted++;
+    }
+    return evicted;
   }
 
   /** The live template with this id or one of its aliases. */

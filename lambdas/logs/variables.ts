@@ -36,6 +36,9 @@ const WHOLE_VALUE_PATTERNS: readonly RegExp[] = [
   /^[a-z]:\\\S*$/i,
 ];
 
+/** Longer tokens are variables whatever they hold. */
+const MAX_WORD_LENGTH = 128;
+
 /** Characters that separate the parts of one token: `key=value`, `a:b`, `f(x)`, `[x]`, `"x"`. */
 const PART_DELIMITERS = /([=:,;()[\]{}<>"'|@#]+|\.{2,})/;
 /** Brackets and quotes peeled off a token before the whole-value check. */
@@ -101,6 +104,8 @@ export function isVariableValue(value: string): boolean {
  * maskToken('ssh2') // 'ssh2'
  */
 export function maskToken(token: string): string {
+  // Tokens this long are data (base64, hashes, serialised blobs), and would bloat the template.
+  if (token.length > MAX_WORD_LENGTH) return WILDCARD;
   const pathLike = token.includes('/') || token.includes('\\');
   if (!pathLike && !hasDigit(token)) return token;
   const lead = LEADING_WRAP.exec(token)?.[0] ?? '';

@@ -1,7 +1,11 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { parseSourceState, type SourceState } from '../logs-detector/source-state.js';
+import {
+  parseSourceState,
+  type SourceState,
+  shrinkSourceState,
+} from '../logs-detector/source-state.js';
 
 /** A source's state as read, with the version to write it back at. */
 export interface VersionedSourceState {
@@ -43,6 +47,9 @@ export interface DynamoDbLogPatternStoreOptions {
   readonly tableName: string;
   readonly now?: () => number;
 }
+
+/** Gzipped state above this is shrunk (DynamoDB items hold 400 KB, keys and attributes included). */
+const MAX_STATE_BYTES = 350_000;
 
 /** BatchGetItem takes at most 100 keys; unprocessed keys are asked again this many times. */
 const BATCH_GET_KEYS = 100;
@@ -92,7 +99,16 @@ export class DynamoDbLogPatternStore implements LogPatternStore {
     return out;
   }
 
+  /**
+   * A state whose gzipped JSON would not fit in an item loses its least recently seen templates
+   * (counted as evicted in the miner state) until it fits.
+   */
   async save(key: SourceKey, state: SourceState, expectedVersion: number): Promise<void> {
+    let packed = gzipSync(JSON.stringify(state));
+    while (packed.length > MAX_STATE_BYTES && state.miner.templates.length > 0) {
+      shrinkSourceState(state);
+      packed = gzipSync(JSON.stringify(state));
+    }
     try {
       await this.options.client.send(
         new PutCommand({
@@ -100,7 +116,7 @@ export class DynamoDbLogPatternStore implements LogPatternStore {
           Item: {
             pk: key.agentId,
             sk: key.source,
-            state: gzipSync(JSON.stringify(state)),
+            state: packed,
             version: expectedVersion + 1,
             templates: state.miner.templates.length,
             updatedAt: this.now(),
