@@ -1,5 +1,6 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { LambdaIntegration, type RequestValidator, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -112,5 +113,11 @@ export class QueryApi extends Construct {
       Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason: bearer });
       Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason: bearer });
     }
+  }
+
+  /** Lets the dashboard list remediation executions from their audit trail (a Scan). */
+  public readRemediations(auditTable: Table): void {
+    this.handler.addEnvironment(ENV.remediationAuditTable, auditTable.tableName);
+    grantOnTable(auditTable, this.handler, 'dynamodb:Scan');
   }
 }

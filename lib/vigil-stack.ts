@@ -140,6 +140,7 @@ export class VigilStack extends Stack {
       telegramChatId: context.alerting.telegramChatId,
       removalPolicy: props.dataRemovalPolicy,
     });
+    this.queryApi.readRemediations(this.remediation.auditTable);
 
     this.addOutputs();
   }

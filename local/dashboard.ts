@@ -12,14 +12,16 @@ import { buildDashboard, DASHBOARD_CSP } from '../dashboard/build.js';
 import type { IncidentService } from '../lambdas/incidents/service.js';
 import { createDashboardHandler } from '../lambdas/query/dashboard-api.js';
 import { DynamoDbIncidentHistory } from '../lambdas/query/incident-history.js';
+import { DynamoDbRemediationHistory } from '../lambdas/query/remediation-history.js';
 import { DASHBOARD_ROUTES } from '../lambdas/query/routes.js';
 import { DynamoDbAgentRegistry } from '../lambdas/stores/dynamodb-agent-registry.js';
 import { DynamoDbLogStore } from '../lambdas/stores/dynamodb-log-store.js';
 import { DynamoDbMetricStore } from '../lambdas/stores/dynamodb-metric-store.js';
 import { DynamoDbSeriesStateStore } from '../lambdas/stores/dynamodb-series-state-store.js';
+import { REMEDIATION_AUDIT_TABLE } from '../lambdas/stores/table-schemas.js';
 import type { Route } from './api-server.js';
 import { proxyRoute } from './proxy-routes.js';
-import type { TableNames } from './resources.js';
+import { localTableName, type TableNames } from './resources.js';
 
 export const DASHBOARD_TOKEN_FILE = 'dashboard-token';
 
@@ -58,6 +60,11 @@ export async function dashboardRoutes(options: DashboardRoutesOptions): Promise<
     service: options.incidents,
     history: new DynamoDbIncidentHistory({ client, tableName: tables.incidents }),
     seriesState: new DynamoDbSeriesStateStore({ client, tableName: tables.seriesState }),
+    // The local runtime creates every table of the schemas, the remediation audit trail included.
+    remediations: new DynamoDbRemediationHistory({
+      client,
+      tableName: localTableName(REMEDIATION_AUDIT_TABLE),
+    }),
     tokens: async () => [options.token],
   });
   const apiRoutes = Object.values(DASHBOARD_ROUTES).map(({ method, path: routePath }) =>

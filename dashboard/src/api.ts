@@ -6,6 +6,7 @@
 import type { Deviation } from '../../lambdas/anomaly/types.js';
 import type { Incident } from '../../lambdas/incidents/incident.js';
 import type { Silence } from '../../lambdas/incidents/silences.js';
+import type { RemediationExecution } from '../../lambdas/query/remediation-history.js';
 import type { HostView, Page, SeriesView, Unavailable } from '../../lambdas/query/types.js';
 import type { StoredLogLine } from '../../lambdas/stores/types.js';
 
@@ -14,6 +15,7 @@ export type {
   HostView,
   Incident,
   Page,
+  RemediationExecution,
   SeriesView,
   Silence,
   StoredLogLine,
@@ -138,5 +140,9 @@ export const api = {
     call<Unavailable | { available: true }>('GET', 'templates', { agent }),
   anomalies: (agent: string) =>
     call<Unavailable | { available: true; deviations: Deviation[] }>('GET', 'anomalies', { agent }),
-  remediations: () => call<Unavailable | { available: true }>('GET', 'remediations'),
+  remediations: () =>
+    call<Unavailable | { available: true; items: RemediationExecution[]; next?: string }>(
+      'GET',
+      'remediations',
+    ),
 };

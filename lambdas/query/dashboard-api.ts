@@ -30,9 +30,11 @@ import {
   LogsQuerySchema,
   MAX_RAW_POINTS,
   PointsQuerySchema,
+  RemediationsQuerySchema,
   resolveRange,
   SeriesQuerySchema,
 } from './params.js';
+import { type RemediationHistory, summarizeExecutions } from './remediation-history.js';
 import { DASHBOARD_ROUTES } from './routes.js';
 import type { IncidentHistory, Unavailable } from './types.js';
 
@@ -61,6 +63,8 @@ export interface DashboardDeps {
    * where a false positive lowers its series' sensitivity. Absent: the page says so.
    */
   readonly seriesState?: SeriesStateStore;
+  /** The remediation audit trail; absent where remediation is not deployed (the page says so). */
+  readonly remediations?: RemediationHistory;
   /** The tokens accepted in `Authorization: Bearer`; read per request, cached by the caller. */
   readonly tokens: () => Promise<readonly string[]>;
   readonly now?: () => number;
@@ -276,7 +280,8 @@ export function createDashboardHandler(deps: DashboardDeps): Handler {
         if (!found.runbook) return errorResult(400, `incident ${action.id} has no runbook`);
         return jsonResult(501, {
           error: 'not_implemented',
-          message: 'remediation runbooks are not part of this deployment yet',
+          message:
+            'starting a runbook from the dashboard is not available yet; start it from ChatOps with /run RUNBOOK TARGET',
         });
       }
     }
@@ -296,6 +301,20 @@ export function createDashboardHandler(deps: DashboardDeps): Handler {
       agent,
       deviations: [...value].sort((a, b) => b.lastTs - a.lastTs),
     };
+  }
+
+  async function remediations(query: unknown) {
+    const params = parse(RemediationsQuerySchema, query);
+    if (!deps.remediations)
+      return unavailable('remediation workflows are not part of this deployment');
+    const executions = summarizeExecutions(await deps.remediations.list()).filter(
+      (execution) => params.incident === undefined || execution.incidentId === params.incident,
+    );
+    const start = params.cursor ? Number(params.cursor) : 0;
+    const items = executions.slice(start, start + params.limit);
+    const next =
+      start + items.length < executions.length ? String(start + items.length) : undefined;
+    return { available: true as const, items, ...(next ? { next } : {}) };
   }
 
   async function logs(query: unknown) {
@@ -332,8 +351,8 @@ export function createDashboardHandler(deps: DashboardDeps): Handler {
       anomalies(event.queryStringParameters ?? {}),
     [`GET ${DASHBOARD_ROUTES.templates.path}`]: async () =>
       unavailable('log templates are not mined by this deployment yet'),
-    [`GET ${DASHBOARD_ROUTES.remediations.path}`]: async () =>
-      unavailable('remediation workflows are not part of this deployment yet'),
+    [`GET ${DASHBOARD_ROUTES.remediations.path}`]: (event) =>
+      remediations(event.queryStringParameters ?? {}),
   };
 
   return async (event) => {

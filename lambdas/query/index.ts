@@ -16,12 +16,14 @@ import {
 import { createDashboardHandler } from './dashboard-api.js';
 import { DynamoDbIncidentHistory } from './incident-history.js';
 import { createQueryHandler } from './query.js';
+import { DynamoDbRemediationHistory } from './remediation-history.js';
 import { routeQueries } from './router.js';
 
 const env = process.env;
 const metricStore = metricReaderFromEnv(env);
 const logStore = logStoreFromEnv(env);
 const client = documentClient();
+const remediationAuditTable = env[ENV.remediationAuditTable];
 const token = secretField(
   new SecretsManagerClient({}),
   requireEnv(env, ENV.dashboardSecretArn),
@@ -38,6 +40,15 @@ const dashboard = createDashboardHandler({
     client,
     tableName: requireEnv(env, ENV.seriesStateTable),
   }),
+  // Set where the stack has remediation (QueryApi.readRemediations).
+  ...(remediationAuditTable
+    ? {
+        remediations: new DynamoDbRemediationHistory({
+          client,
+          tableName: remediationAuditTable,
+        }),
+      }
+    : {}),
   tokens: async () => [await token()],
 });
 

@@ -100,6 +100,16 @@ export const LogsQuerySchema = z.object({
 
 export const AnomaliesQuerySchema = z.object({ agent });
 
+export const RemediationsQuerySchema = z.object({
+  incident: z.string().min(1).max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** An offset the previous page returned. */
+  cursor: z
+    .string()
+    .regex(/^\d{1,6}$/, 'not a cursor this API returned')
+    .optional(),
+});
+
 export const HostsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(200),
   cursor: z.string().max(256).optional(),

@@ -8,6 +8,7 @@ import { counterRate, downsample, stepFor } from '../../lambdas/query/downsample
 import { hostViews } from '../../lambdas/query/hosts.js';
 import { countBySeverity, listIncidents } from '../../lambdas/query/incident-views.js';
 import { resolveRange } from '../../lambdas/query/params.js';
+import { summarizeExecutions } from '../../lambdas/query/remediation-history.js';
 import { routeQueries } from '../../lambdas/query/router.js';
 import type { StoredPoint } from '../../lambdas/stores/types.js';
 import { NOW } from '../helpers/factories.js';
@@ -381,5 +382,45 @@ describe('Function: dashboard handler', () => {
     await route(request('/v1/query/metrics', {}));
     await route(request('/v1/dashboard/overview', {}));
     expect(seen).toEqual(['query', 'dashboard']);
+  });
+});
+
+describe('Function: summarizeExecutions', () => {
+  it('groups audit events per execution with its approval and outcome, latest first', () => {
+    // Prepare
+    const event = (executionId: string, at: number, type: string, extra = {}) => ({
+      executionId,
+      at,
+      type: type as 'requested',
+      runbook: 'RestartService',
+      target: 'web-1',
+      by: 'system',
+      ...extra,
+    });
+
+    // Act
+    const executions = summarizeExecutions([
+      event('e1', 1, 'requested', { incidentId: 'fp:1', by: 'rule:HighCpu' }),
+      event('e1', 3, 'outcome', { status: 'succeeded', outputExcerpt: 'restarted' }),
+      event('e1', 2, 'approved', { approvedBy: 'telegram:@alice', approvedAt: 2 }),
+      event('e2', 5, 'requested', { by: 'telegram:@bob', dryRun: true }),
+    ]);
+
+    // Assess
+    expect(executions.map((execution) => execution.executionId)).toEqual(['e2', 'e1']);
+    expect(executions[1]).toMatchObject({
+      runbook: 'RestartService',
+      incidentId: 'fp:1',
+      requestedBy: 'rule:HighCpu',
+      stage: 'outcome',
+      status: 'succeeded',
+      approvedBy: 'telegram:@alice',
+      outputExcerpt: 'restarted',
+    });
+    expect(executions[0]).toMatchObject({
+      stage: 'requested',
+      dryRun: true,
+      requestedBy: 'telegram:@bob',
+    });
   });
 });
