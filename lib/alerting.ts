@@ -314,6 +314,11 @@ export class Alerting extends Construct implements SignalSink {
       endpoint: this.notificationQueue.queueArn,
       // The envelope stays (raw delivery off): the notifier reads the message attributes from it.
       rawMessageDelivery: false,
+      // As locally (local/alert-delivery.ts): only what routing sent to Telegram; other messages
+      // on the topic (remediation notices, mail-only receivers) are not the notifier's.
+      filterPolicy: {
+        channels: SubscriptionFilter.stringFilter({ allowlist: ['telegram'] }),
+      },
     });
     if (queuePolicy.policyDependable) subscription.node.addDependency(queuePolicy.policyDependable);
   }

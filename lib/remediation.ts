@@ -10,6 +10,8 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
+import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import {
   DefinitionBody,
   LogLevel,
@@ -26,6 +28,7 @@ import {
 } from '../lambdas/stores/table-schemas.js';
 import type { Alerting } from './alerting.js';
 import { grantSecretValue } from './alerting.js';
+import type { AlertingState } from './alerting-state.js';
 import { RemediationWorkflow, remediationActionStatements } from './remediation-workflow.js';
 import { grantOnTable, schemaTable } from './tables.js';
 import { VigilFunction } from './vigil-function.js';
@@ -33,6 +36,8 @@ import { VigilFunction } from './vigil-function.js';
 export interface RemediationProps {
   /** The alerts topic, Telegram secret and incident service the steps use. */
   readonly alerting: Alerting;
+  /** The incidents table and the config table holding the rules (and their runbook mappings). */
+  readonly state: AlertingState;
   /** Key of the log groups and the link secret. */
   readonly encryptionKey: IKey;
   /**
@@ -55,6 +60,9 @@ export interface RemediationProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** The message attribute the dispatcher's subscription filters on (set by the publisher). */
+const KIND_ATTRIBUTE = 'kind';
+
 /** The longest a run may take, approval wait included. */
 export const EXECUTION_TIMEOUT = Duration.days(2);
 
@@ -63,6 +71,8 @@ export class Remediation extends Construct {
   public readonly stateTable: Table;
   public readonly linkSecret: Secret;
   public readonly steps: VigilFunction;
+  /** Starts the mapped runbook when an incident opens (alerts topic subscriber). */
+  public readonly dispatcher: VigilFunction;
   public readonly stateMachines: Readonly<Record<RunbookName, StateMachine>>;
   /** Environment of every function that starts runs or answers approvals. */
   public readonly environment: Readonly<Record<string, string>>;
@@ -134,6 +144,33 @@ export class Remediation extends Construct {
         Object.fromEntries(RUNBOOKS.map((name) => [name, machines[name].stateMachineArn])),
       ),
     };
+
+    this.dispatcher = new VigilFunction(this, 'Dispatcher', {
+      name: 'remediation-dispatcher',
+      timeout: Duration.seconds(30),
+      logEncryptionKey: encryptionKey,
+      environment: {
+        ...props.state.rulesEnvironment(),
+        [ENV.incidentsTable]: props.state.incidentsTable.tableName,
+        [ENV.remediationStateMachines]: this.environment[ENV.remediationStateMachines] ?? '',
+      },
+    });
+    props.state.grantRulesRead(this.dispatcher);
+    grantOnTable(
+      props.state.incidentsTable,
+      this.dispatcher,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+    );
+    this.grantStart(this.dispatcher);
+    // Only notifications that can carry newly opened incidents (not reminders, not notices).
+    alerting.topic.addSubscription(
+      new LambdaSubscription(this.dispatcher, {
+        filterPolicy: {
+          [KIND_ATTRIBUTE]: SubscriptionFilter.stringFilter({ allowlist: ['first', 'batch'] }),
+        },
+      }),
+    );
   }
 
   private stateMachine(
@@ -203,6 +240,17 @@ export class Remediation extends Construct {
   public grantApprovals(grantee: IGrantable): void {
     this.grantSteps(grantee);
     for (const machine of Object.values(this.stateMachines)) machine.grantTaskResponse(grantee);
+  }
+
+  /**
+   * Lets the ChatOps webhook answer approval buttons and run `/run`: the remediation environment
+   * and the grants of {@link grantApprovals} and {@link grantStart}.
+   */
+  public connectChatOps(chatops: VigilFunction): void {
+    for (const [name, value] of Object.entries(this.environment))
+      chatops.addEnvironment(name, value);
+    this.grantApprovals(chatops);
+    this.grantStart(chatops);
   }
 
   /** StartExecution on every remediation state machine (dispatcher, `/run`). */

@@ -136,10 +136,12 @@ export class VigilStack extends Stack {
 
     this.remediation = new Remediation(this, 'Remediation', {
       alerting: this.alerting,
+      state: this.alertingState,
       encryptionKey,
       telegramChatId: context.alerting.telegramChatId,
       removalPolicy: props.dataRemovalPolicy,
     });
+    this.remediation.connectChatOps(this.webhookApi.chatops);
     this.queryApi.readRemediations(this.remediation.auditTable);
 
     this.addOutputs();

@@ -14,6 +14,7 @@ import { createChatOps } from '../lambdas/chatops/chatops.js';
 import { incidentActions } from '../lambdas/chatops/incident-actions.js';
 import type { IncidentService } from '../lambdas/incidents/service.js';
 import { TelegramClient } from '../lambdas/notify/telegram-client.js';
+import type { RemediationChatOps } from '../lambdas/remediation/chatops.js';
 import { DynamoDbDedup } from '../lambdas/stores/dynamodb-dedup.js';
 import { DynamoDbOutbox } from '../lambdas/stores/dynamodb-outbox.js';
 import { DynamoDbSeriesStateStore } from '../lambdas/stores/dynamodb-series-state-store.js';
@@ -22,7 +23,7 @@ import { DynamoDbSentLedger } from '../lambdas/telegram-notifier/sent-ledger.js'
 import { createEmailOutbox, emailSubscription } from './email-outbox.js';
 import type { ProxyHandler } from './proxy-routes.js';
 import type { TableNames } from './resources.js';
-import { createLocalSns, sqsEventOf } from './sns.js';
+import { createLocalSns, type LocalSns, sqsEventOf } from './sns.js';
 import { localTelegram } from './telegram-outbox.js';
 
 export interface AlertDeliveryOptions {
@@ -34,6 +35,14 @@ export interface AlertDeliveryOptions {
   readonly telegramChatIds: readonly string[];
   readonly dashboardUrl: string;
   readonly logger: Logger;
+  /**
+   * Remediation on the same SNS stand-in and Telegram transport (see `remediation.ts`): its
+   * dispatcher subscribes, and ChatOps answers its approval buttons and `/run`.
+   */
+  readonly remediation?: (io: {
+    sns: LocalSns;
+    telegram: TelegramClient;
+  }) => Promise<{ chatOps: RemediationChatOps }>;
 }
 
 export interface AlertDelivery {
@@ -94,7 +103,9 @@ export async function startAlertDelivery(options: AlertDeliveryOptions): Promise
   const outbox = new DynamoDbOutbox({ client, tableName: tables.outbox });
   const dedup = new DynamoDbDedup({ client, tableName: tables.dedup });
   const webhookSecret = await webhookSecretIn(options.dataDir);
+  const remediation = await options.remediation?.({ sns, telegram });
   const chatOps = createChatOps({
+    ...(remediation ? { remediation: remediation.chatOps } : {}),
     secretToken: webhookSecret,
     allowedChatIds: options.telegramChatIds,
     actions: incidentActions(

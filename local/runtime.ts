@@ -11,6 +11,7 @@ import { type AlertingConfig, parseAlertingConfig } from '../lambdas/incidents/c
 import type { IncidentService } from '../lambdas/incidents/service.js';
 import type { LogDetectionConfig } from '../lambdas/logs-detector/config.js';
 import { QUERY_ROUTES } from '../lambdas/query/query.js';
+import type { RunbookName } from '../lambdas/remediation/types.js';
 import { createRemoteWriteHandler } from '../lambdas/remote-write/handler.js';
 import { REMOTE_WRITE_CONTENT_TYPE, REMOTE_WRITE_PATH } from '../lambdas/remote-write/route.js';
 import { resolveRuleDefinitions } from '../lambdas/rules/config.js';
@@ -35,6 +36,7 @@ import { ingestRoutes } from './ingest-routes.js';
 import { createLocalLogger } from './logger.js';
 import { type KinesisHandler, StreamPoller } from './poller.js';
 import { proxyRoute } from './proxy-routes.js';
+import { type LocalRemediationRuntime, startLocalRemediation } from './remediation.js';
 import { ensureStreams, ensureTables, LOCAL_STREAMS, LOCAL_TABLES } from './resources.js';
 
 export interface LocalRuntimeOptions {
@@ -75,6 +77,11 @@ export interface LocalRuntimeOptions {
    * @default the defaults with `VIGIL_LOG_DETECTION_CONFIG` (JSON overrides) over them
    */
   readonly logDetection?: LogDetectionConfig;
+  /**
+   * Local commands the runbooks run (`VIGIL_REMEDIATION_COMMANDS`); a runbook without one runs
+   * as a dry run. @default none
+   */
+  readonly remediationCommands?: Partial<Record<RunbookName, string>>;
 }
 
 export interface LocalRuntime {
@@ -93,6 +100,8 @@ export interface LocalRuntime {
   readonly streams: Readonly<Record<IngestKind, string>>;
   /** The incident service on the local tables (acknowledge, silence… as ChatOps would). */
   readonly incidents: IncidentService;
+  /** The remediation state machines, their audit trail and approvals. */
+  readonly remediation: LocalRemediationRuntime;
   /** Stops the API, the pollers and the emulators, in that order. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -223,6 +232,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ];
     const api = await startApiServer({ routes, apiKey, logger, port: options.port ?? 4800 });
     cleanups.push({ name: 'api', run: () => api.close() });
+    let remediation: LocalRemediationRuntime | undefined;
     const delivery = await startAlertDelivery({
       dataDir,
       client: clients.documentClient,
@@ -231,6 +241,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       telegramChatIds: [telegramChatId],
       dashboardUrl: api.url,
       logger,
+      remediation: async ({ sns, telegram }) => {
+        remediation = await startLocalRemediation({
+          client: clients.documentClient,
+          tables: LOCAL_TABLES,
+          sns,
+          telegram,
+          telegramChatId,
+          logger,
+          ...(options.remediationCommands ? { commands: options.remediationCommands } : {}),
+        });
+        cleanups.push({ name: 'remediation', run: () => remediation?.stop() });
+        return remediation;
+      },
     });
     const publisher = startRepeating(PUBLISH_INTERVAL_MS, async () => {
       await delivery.publish().catch((error: unknown) => {
@@ -265,6 +288,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       clients,
       streams: LOCAL_STREAMS,
       incidents: handlers.incidents,
+      remediation: remediation as LocalRemediationRuntime,
       stop: () => {
         stopping ??= runCleanups();
         return stopping;

@@ -8,6 +8,7 @@ import { ConfigError } from '../lambdas/shared/config.js';
 import { LOCAL_DEFAULTS, LOCAL_ENV, readLocalConfig } from './config.js';
 import { DataDirInUseError } from './errors.js';
 import { startHostAgent } from './host-agent.js';
+import { REMEDIATION_COMMANDS_ENV, remediationCommandsFrom } from './remediation.js';
 import { startLocalRuntime } from './runtime.js';
 
 /** The first line of the banner; tools wait for it. */
@@ -15,7 +16,10 @@ const READY_LINE_PREFIX = 'Vigil local runtime ready';
 
 async function main(): Promise<void> {
   const config = readLocalConfig();
-  const runtime = await startLocalRuntime(config);
+  const runtime = await startLocalRuntime({
+    ...config,
+    remediationCommands: remediationCommandsFrom(process.env[REMEDIATION_COMMANDS_ENV]),
+  });
   const agent = config.hostAgent ? await startHostAgent(runtime) : undefined;
   // performance.now() counts from process start, so this includes loading the code.
   const seconds = (performance.now() / 1000).toFixed(1);

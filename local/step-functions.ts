@@ -106,19 +106,25 @@ export type StepsHandler = (event: never) => Promise<unknown>;
 export type ActionHandlers = Record<string, (input: Json) => Promise<Json>>;
 
 /**
- * SendCommand / GetCommandInvocation run `command` with `sh -c` on this machine (the
- * parameters of the run in the environment as `VIGIL_PARAM_<NAME>`, the target as
- * `VIGIL_TARGET`); the invocation reports Success or Failed with the output.
+ * SendCommand / GetCommandInvocation run `command` with `sh -c` on this machine, with the target
+ * in `VIGIL_TARGET`, the SSM document in `VIGIL_DOCUMENT` and the commands SSM would have run
+ * (one per line) in `VIGIL_COMMANDS`; the invocation reports Success or Failed with the output.
  */
 export function localCommandActions(command: string, timeoutMs = 60_000): ActionHandlers {
   const invocations = new Map<string, Promise<Json>>();
   return {
     SendCommand: async (input) => {
-      const request = input as { InstanceIds?: string[]; Parameters?: Record<string, string[]> };
+      const request = input as {
+        DocumentName?: string;
+        InstanceIds?: string[];
+        Parameters?: Record<string, string[]>;
+      };
       const commandId = randomUUID();
       const env: NodeJS.ProcessEnv = {
         ...process.env,
         VIGIL_TARGET: request.InstanceIds?.[0] ?? '',
+        VIGIL_DOCUMENT: request.DocumentName ?? '',
+        VIGIL_COMMANDS: (request.Parameters?.commands ?? []).join('\n'),
       };
       invocations.set(
         commandId,
@@ -153,8 +159,10 @@ export function localCommandActions(command: string, timeoutMs = 60_000): Action
 }
 
 export interface LocalRemediationOptions {
-  /** The definitions from the synthesized template. */
-  readonly definitions: Record<RunbookName, StateMachineDefinition>;
+  /** The definitions from the synthesized template, or their loader (called on first start). */
+  readonly definitions:
+    | Record<RunbookName, StateMachineDefinition>
+    | (() => Promise<Record<RunbookName, StateMachineDefinition>>);
   readonly steps: StepsHandler;
   /**
    * Local commands by runbook (`sh -c`); a runbook without one runs as a dry run.
@@ -165,6 +173,8 @@ export interface LocalRemediationOptions {
   readonly actions?: Partial<Record<RunbookName, ActionHandlers>>;
   /** Wait states take this long locally (ms). @default 20 */
   readonly waitMs?: number;
+  /** Wait states left to wait as defined (e.g. `WaitBeforeVerify`, for a real recovery). */
+  readonly realWaits?: readonly string[];
 }
 
 export interface LocalExecution {
@@ -181,8 +191,10 @@ export interface LocalRemediation {
   ): Promise<LocalExecution>;
   /** SendTaskSuccess/SendTaskFailure for the approvals that wait locally. */
   readonly callbacks: TaskCallbacks;
-  /** Executions still running (the runtime waits for them on stop). */
+  /** Executions still running. */
   readonly running: number;
+  /** Aborts the executions still running (their results reject). */
+  stop(): void;
 }
 
 /** An execution's failure, named like Step Functions names it (the Fail state's error). */
@@ -211,6 +223,8 @@ export async function createLocalRemediation(
     { resolve: (value: Json) => void; reject: (error: Error) => void }
   >();
   let running = 0;
+  let loaded: Promise<Record<RunbookName, StateMachineDefinition>> | undefined;
+  const aborts = new Set<() => void>();
   const steps = options.steps as (event: unknown) => Promise<unknown>;
 
   const callbacks: TaskCallbacks = {
@@ -235,8 +249,15 @@ export async function createLocalRemediation(
     get running() {
       return running;
     },
+    stop() {
+      for (const abort of [...aborts]) abort();
+    },
     async start(runbook, input, name = randomUUID()) {
-      const definition = options.definitions[runbook];
+      loaded ??=
+        typeof options.definitions === 'function'
+          ? options.definitions()
+          : Promise.resolve(options.definitions);
+      const definition = (await loaded)[runbook];
       const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${runbook}:${name}`;
       const command = options.commands?.[runbook];
       const actions = options.actions?.[runbook] ?? (command ? localCommandActions(command) : {});
@@ -293,7 +314,11 @@ export async function createLocalRemediation(
         ...actions,
       };
       const waits = Object.entries(definition.States)
-        .filter(([, state]) => (state as { Type?: string }).Type === 'Wait')
+        .filter(
+          ([stateName, state]) =>
+            (state as { Type?: string }).Type === 'Wait' &&
+            !(options.realWaits ?? []).includes(stateName),
+        )
         .map(([stateName]) => [stateName, options.waitMs ?? 20]);
       // aws-local-stepfunctions reads TimeoutSecondsPath from the task's parameters, not from its
       // input as Step Functions does: the approval handler enforces that timeout itself, and the
@@ -322,6 +347,8 @@ export async function createLocalRemediation(
         } as never,
       });
       running += 1;
+      const abort = () => execution.abort();
+      aborts.add(abort);
       const result = execution.result
         .catch((error: unknown) => {
           const cause = (error as { cause?: { name?: string; message?: string } }).cause;
@@ -331,7 +358,10 @@ export async function createLocalRemediation(
           );
         })
         .finally(() => {
+          // An aborted execution may still wait for its approval: release the timer.
+          pending.get(taskToken)?.reject(new Error('the execution ended'));
           pending.delete(taskToken);
+          aborts.delete(abort);
           running -= 1;
         });
       // The caller may not await it (the dispatcher fires and forgets); never an unhandled rejection.

@@ -24,6 +24,7 @@ import {
   SILENCE_DURATIONS,
 } from '../notify/telegram-format.js';
 import { formatDuration, formatTime, truncate } from '../notify/text.js';
+import type { RemediationChatOps } from '../remediation/chatops.js';
 import { logger as defaultLogger } from '../shared/powertools.js';
 import { ChatOpsConfigError } from './errors.js';
 import {
@@ -92,6 +93,8 @@ export interface ChatOpsDeps {
   readonly now?: () => number;
   /** @default the shared Powertools logger */
   readonly logger?: Logger;
+  /** Remediation: the approval buttons and `/run` (see `lambdas/remediation/chatops.ts`). */
+  readonly remediation?: RemediationChatOps;
 }
 
 /** The request as API Gateway (or the local stand-in) hands it over. */
@@ -281,6 +284,19 @@ export function createChatOps(deps: ChatOpsDeps): ChatOpsHandler {
       await reply(message, formatStale(now - message.date * 1000));
       return;
     }
+    if (parsed.kind === 'unknown' && parsed.name === 'run' && deps.remediation) {
+      const by = message.from ? actorOf(message.from) : `telegram:chat:${message.chat.id}`;
+      log.info('ChatOps command', { updateId, command: 'run', chatId: message.chat.id });
+      let text: string;
+      try {
+        text = await deps.remediation.run(message.text, by, deps.botUsername);
+      } catch (error) {
+        log.error('ChatOps command failed', { updateId, command: 'run', error });
+        text = formatFailure('/run');
+      }
+      await reply(message, text);
+      return;
+    }
     if (parsed.kind === 'unknown') {
       // In a group the command may well be for another bot; answer only when it is clearly ours.
       if (parsed.addressed || message.chat.type === 'private') {
@@ -367,6 +383,36 @@ export function createChatOps(deps: ChatOpsDeps): ChatOpsHandler {
     }
   }
 
+  /** An Approve/Deny button of a remediation approval: true when it was one (and handled). */
+  async function onRemediationButton(
+    updateId: number,
+    query: TelegramCallbackQuery,
+    message: NonNullable<TelegramCallbackQuery['message']>,
+  ): Promise<boolean> {
+    let handled: Awaited<ReturnType<RemediationChatOps['onButton']>>;
+    try {
+      handled = await deps.remediation?.onButton(query.data, actorOf(query.from), clock());
+    } catch (error) {
+      log.error('ChatOps approval failed', { updateId, error });
+      await answer(query.id, '⚠️ Failed, try again in a moment', true);
+      return true;
+    }
+    if (!handled) return false;
+    log.info('ChatOps approval', {
+      updateId,
+      result: handled.result.kind,
+      chatId: message.chat.id,
+    });
+    await answer(query.id, handled.toast, handled.result.kind !== 'decided');
+    // Decided (here or elsewhere) or over: the buttons have done their job.
+    const edited = await telegram.editMessageReplyMarkup({
+      chatId: message.chat.id,
+      messageId: message.message_id,
+    });
+    if (edited.kind !== 'ok') log.warn('ChatOps keyboard update failed', { reason: edited.reason });
+    return true;
+  }
+
   async function answer(queryId: string, text: string, showAlert = false): Promise<void> {
     const result = await telegram.answerCallbackQuery({
       callbackQueryId: queryId,
@@ -379,6 +425,7 @@ export function createChatOps(deps: ChatOpsDeps): ChatOpsHandler {
   async function onCallback(updateId: number, query: TelegramCallbackQuery): Promise<void> {
     const message = query.message;
     if (!message) return;
+    if (deps.remediation && (await onRemediationButton(updateId, query, message))) return;
     let action: CallbackAction;
     try {
       action = parseCallbackData(query.data);

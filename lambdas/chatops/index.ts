@@ -4,6 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { TelegramClient } from '../notify/telegram-client.js';
+import { remediationChatOpsFromEnv } from '../remediation/chatops-from-env.js';
 import { ENV, requireEnv } from '../shared/config.js';
 import { logger } from '../shared/powertools.js';
 import { secretField } from '../shared/secret-json.js';
@@ -44,6 +45,8 @@ const chatOps = createChatOps({
   seen: async (updateId) =>
     !(await dedup.firstTime(`telegram-update#${updateId}`, UPDATE_MEMORY_SECONDS)),
   logger,
+  // Approval buttons and /run, when the stack has remediation.
+  ...remediationChatOpsFromEnv(process.env, documentClient()),
 });
 
 export const handler = middy(

@@ -7,6 +7,7 @@ import {
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   type SFNClient,
+  StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
@@ -14,7 +15,9 @@ import type { IncidentService } from '../incidents/service.js';
 import { IncidentNotFoundError } from '../incidents/service-errors.js';
 import type { ChatId, TelegramClient } from '../notify/telegram-client.js';
 import { type TaskCallbacks, TaskExpiredError } from './approvals.js';
+import type { StartExecution } from './dispatcher.js';
 import type { RemediationIncidents, RemediationNotice, RemediationTelegram } from './steps.js';
+import type { RunbookName } from './types.js';
 
 /** Messages to the approvers' chat; a failed send is thrown so the step is retried. */
 export function telegramSender(
@@ -100,5 +103,27 @@ export function sfnTaskCallbacks(client: Pick<SFNClient, 'send'>): TaskCallbacks
     async fail(taskToken, error, cause) {
       await client.send(new SendTaskFailureCommand({ taskToken, error, cause })).catch(expired);
     },
+  };
+}
+
+/** {@link StartExecution} over the SFN client: a name started before returns its execution. */
+export function sfnStartExecution(
+  client: Pick<SFNClient, 'send'>,
+  stateMachines: Record<RunbookName, string>,
+): StartExecution {
+  return async (runbook, name, input) => {
+    const stateMachineArn = stateMachines[runbook];
+    try {
+      const output = await client.send(
+        new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+      );
+      return { executionArn: output.executionArn ?? '' };
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ExecutionAlreadyExists') throw error;
+      // Started by an earlier delivery of the same message: its ARN follows from the name.
+      return {
+        executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
+      };
+    }
   };
 }

@@ -14,7 +14,7 @@ export interface RunCommand {
 export type ParsedRun = { kind: 'run'; command: RunCommand } | { kind: 'invalid'; error: string };
 
 export const RUN_USAGE =
-  '/run RUNBOOK TARGET [name=value …] [--dry-run], e.g. /run RestartService i-0123456789abcdef0 unit=nginx';
+  '/run RUNBOOK TARGET [name=value …] [--risk=low|medium|high] [--dry-run], e.g. /run RestartService i-0123456789abcdef0 unit=nginx';
 
 /**
  * Parses `/run …` (also `/run@Bot …`); undefined when the text is not a `/run` command.

@@ -1,15 +1,11 @@
 /**
- * A stack holding the remediation construct and what it builds on (key, storage, alerting),
- * synthesized without bundling: for the CDK assertions and for running the synthesized state
- * machines locally.
+ * The remediation stack of the local runtime (local/remediation-stack.ts) as a CDK assertions
+ * template: for the CDK tests and for running the synthesized state machines locally.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import type { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { Key } from 'aws-cdk-lib/aws-kms';
-import { Alerting } from '../../lib/alerting.js';
-import { AlertingState } from '../../lib/alerting-state.js';
-import { Remediation, type RemediationProps } from '../../lib/remediation.js';
-import { Storage } from '../../lib/storage.js';
+import type { Remediation, RemediationProps } from '../../lib/remediation.js';
+import { remediationStack } from '../../local/remediation-stack.js';
 
 export interface RemediationStack {
   readonly app: App;
@@ -19,19 +15,9 @@ export interface RemediationStack {
 }
 
 export function synthRemediationStack(
-  props: Partial<Omit<RemediationProps, 'alerting' | 'encryptionKey'>> = {},
-  app: App = new App({ context: { 'aws:cdk:bundling-stacks': [] } }),
+  props: Partial<Omit<RemediationProps, 'alerting' | 'state' | 'encryptionKey'>> = {},
+  app?: App,
 ): RemediationStack {
-  const stack = new Stack(app, 'RemediationTest');
-  const encryptionKey = new Key(stack, 'Key', { enableKeyRotation: true });
-  const storage = new Storage(stack, 'Storage', { metricsStore: 'dynamodb', encryptionKey });
-  const state = new AlertingState(stack, 'AlertingState');
-  const alerting = new Alerting(stack, 'Alerting', { encryptionKey, storage, state });
-  const remediation = new Remediation(stack, 'Remediation', {
-    alerting,
-    encryptionKey,
-    telegramChatId: '-1001000000000',
-    ...props,
-  });
-  return { app, stack, remediation, template: Template.fromStack(stack) };
+  const parts = remediationStack(props, app);
+  return { ...parts, template: Template.fromStack(parts.stack) };
 }
