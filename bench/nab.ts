@@ -16,7 +16,7 @@
  * Prints a table and writes bench/results/nab.json.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -270,6 +270,8 @@ function perFile(s: Series, run: Run, windows: readonly [string, string][]) {
 }
 
 async function exportRun(args: Required<Pick<Args, 'data' | 'out'>> & Args): Promise<void> {
+  const info = await stat(args.data).catch(() => null);
+  if (!info?.isDirectory()) throw new UsageError(`--data ${args.data} is not a directory`);
   const files = await listCsv(args.data);
   if (files.length === 0) throw new UsageError(`no .csv files under ${args.data}`);
   let points = 0;

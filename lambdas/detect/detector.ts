@@ -10,7 +10,7 @@
  *   value, whichever has predicted better), in units of the typical one-step residual: spikes, dips;
  * - shift: a short EW mean against the long baseline, in units of its standard error: level
  *   shifts, trend changes, seasonal deviations that last;
- * - variance: the short EW spread of residuals against the long one: variance changes;
+ * - variance: the short EW spread of residuals against the long one: variance increases;
  * - stuck: the probability of the current run of identical values given how often the series
  *   repeats a value, and of a change after a long run: flat lines, and flat lines that stop.
  *
@@ -46,11 +46,11 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   sensitivity: 1,
   alertSurprise: 3,
   warmupPoints: 150,
-  cooldownPoints: 300,
+  cooldownPoints: 150,
   gapIntervals: 10,
   fastAlpha: 0.3,
   shortAlpha: 0.05,
-  slowAlpha: 0.005,
+  slowAlpha: 0.01,
   seasonality: true,
   logScale: false,
 };
@@ -112,7 +112,7 @@ type Work = Mutable<DetectorState>;
 const CONFIG_LIMITS: Record<keyof DetectorConfig, readonly [number, number] | 'boolean'> = {
   sensitivity: [0, 100],
   alertSurprise: [0.1, 100],
-  warmupPoints: [2, 1e6],
+  warmupPoints: [0, 1e6],
   cooldownPoints: [0, 1e6],
   gapIntervals: [2, 1e6],
   fastAlpha: [1e-4, 1],
@@ -201,6 +201,40 @@ export function withSensitivity(state: DetectorState, sensitivity: number): Dete
   return { ...state, config: resolveDetectorConfig({ ...state.config, sensitivity }) };
 }
 
+/** True for a state of this version with every array at its length (cheap: checked per point). */
+function isCurrent(s: DetectorState): boolean {
+  return (
+    s.v === 2 &&
+    s.tails?.length === COMPONENTS * TAIL_SIZE &&
+    s.daily?.length === DAILY_BUCKETS &&
+    s.weekly?.length === WEEKLY_BUCKETS &&
+    s.today?.length === DAILY_BUCKETS &&
+    s.usual?.length === DAILY_BUCKETS &&
+    typeof s.errLast === 'number'
+  );
+}
+
+/**
+ * A stored state from an older version (or damaged): the series starts afresh, keeping the
+ * settings that still exist and are valid (a sensitivity lowered by feedback survives).
+ */
+function upgrade(old: DetectorState): DetectorState {
+  const kept: Record<string, unknown> = {};
+  const config = (old as { config?: unknown }).config;
+  if (typeof config === 'object' && config !== null) {
+    for (const [key, value] of Object.entries(config)) {
+      if (!(key in CONFIG_LIMITS)) continue;
+      try {
+        resolveDetectorConfig({ [key]: value });
+        kept[key] = value;
+      } catch {
+        // An invalid stored value falls back to the default.
+      }
+    }
+  }
+  return createDetectorState(kept as Partial<DetectorConfig>);
+}
+
 /**
  * A mutable copy for one step. Written out field by field (one object shape, no spread) and
  * copying only the arrays every step writes: this copy is most of the per-point cost.
@@ -259,7 +293,7 @@ function clip(x: number, limit: number): number {
  * move time forward.
  */
 export function scorePoint(state: DetectorState, ts: number, value: number): PointResult {
-  const s = state.v === 2 ? state : createDetectorState(state.config);
+  const s = isCurrent(state) ? state : upgrade(state);
   if (!Number.isFinite(value)) {
     return {
       score: 0,
@@ -372,7 +406,9 @@ function step(w: Work, ts: number, raw: number): PointResult {
   // Variance test: log ratio of short to long mean absolute residual.
   const ratio = (Math.max(w.innovShort, floor) / Math.max(w.innov, floor)) as number;
   const zVar = Math.log(ratio) / (ABS_NORMAL_CV * ewSe);
-  stats[VARIANCE] = gap ? 0 : Math.abs(zVar);
+  // Increases only: on white noise the short spread dips often enough to be the main source of
+  // false alerts, and a series that goes quiet altogether is the stuck test's business.
+  stats[VARIANCE] = gap || zVar < 0 ? 0 : zVar;
 
   // Stuck test: a run of identical values where the series usually moves, or a move after a long run.
   const repeat = raw === w.prev && !gap;
