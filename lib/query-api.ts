@@ -73,6 +73,7 @@ export class QueryApi extends Construct {
         ...storage.metricsEnvironment(),
         ...storage.logsEnvironment(),
         ...storage.agentsEnvironment(),
+        ...storage.logPatternsEnvironment(),
         ...alerting.environment,
         [ENV.dashboardSecretArn]: this.dashboardSecret.secretArn,
       },
@@ -80,6 +81,8 @@ export class QueryApi extends Construct {
     storage.grantMetricsRead(this.handler);
     storage.grantLogsRead(this.handler);
     storage.grantAgentsList(this.handler);
+    // Top log templates: the miner's state items of one agent.
+    grantOnTable(storage.logPatternsTable, this.handler, 'dynamodb:Query');
     alerting.grantIncidentService(this.handler);
     // Incident lists include resolved incidents, which no index holds: a Scan (see incident-history.ts).
     grantOnTable(state.incidentsTable, this.handler, 'dynamodb:Scan');

@@ -12,6 +12,7 @@ import { buildDashboard, DASHBOARD_CSP } from '../dashboard/build.js';
 import type { IncidentService } from '../lambdas/incidents/service.js';
 import { createDashboardHandler } from '../lambdas/query/dashboard-api.js';
 import { DynamoDbIncidentHistory } from '../lambdas/query/incident-history.js';
+import { DynamoDbTemplateReader } from '../lambdas/query/log-templates.js';
 import { DynamoDbRemediationHistory } from '../lambdas/query/remediation-history.js';
 import { DASHBOARD_ROUTES } from '../lambdas/query/routes.js';
 import { DynamoDbAgentRegistry } from '../lambdas/stores/dynamodb-agent-registry.js';
@@ -60,6 +61,7 @@ export async function dashboardRoutes(options: DashboardRoutesOptions): Promise<
     service: options.incidents,
     history: new DynamoDbIncidentHistory({ client, tableName: tables.incidents }),
     seriesState: new DynamoDbSeriesStateStore({ client, tableName: tables.seriesState }),
+    templates: new DynamoDbTemplateReader({ client, tableName: tables.logPatterns }),
     // The local runtime creates every table of the schemas, the remediation audit trail included.
     remediations: new DynamoDbRemediationHistory({
       client,

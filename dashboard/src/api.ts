@@ -6,6 +6,7 @@
 import type { Deviation } from '../../lambdas/anomaly/types.js';
 import type { Incident } from '../../lambdas/incidents/incident.js';
 import type { Silence } from '../../lambdas/incidents/silences.js';
+import type { TemplateView } from '../../lambdas/query/log-templates.js';
 import type { RemediationExecution } from '../../lambdas/query/remediation-history.js';
 import type { HostView, Page, SeriesView, Unavailable } from '../../lambdas/query/types.js';
 import type { StoredLogLine } from '../../lambdas/stores/types.js';
@@ -19,6 +20,7 @@ export type {
   SeriesView,
   Silence,
   StoredLogLine,
+  TemplateView,
   Unavailable,
 };
 
@@ -137,7 +139,13 @@ export const api = {
       ...extra,
     }),
   templates: (agent: string) =>
-    call<Unavailable | { available: true }>('GET', 'templates', { agent }),
+    call<Unavailable | { available: true; total: number; items: TemplateView[] }>(
+      'GET',
+      'templates',
+      {
+        agent,
+      },
+    ),
   anomalies: (agent: string) =>
     call<Unavailable | { available: true; deviations: Deviation[] }>('GET', 'anomalies', { agent }),
   remediations: () =>

@@ -20,6 +20,7 @@ import { downsample, stepFor } from './downsample.js';
 import { QueryParamsError } from './errors.js';
 import { hostViews } from './hosts.js';
 import { countBySeverity, listIncidents } from './incident-views.js';
+import { type TemplateReader, topTemplates } from './log-templates.js';
 import {
   AnomaliesQuerySchema,
   HostsQuerySchema,
@@ -33,6 +34,7 @@ import {
   RemediationsQuerySchema,
   resolveRange,
   SeriesQuerySchema,
+  TemplatesQuerySchema,
 } from './params.js';
 import { type RemediationHistory, summarizeExecutions } from './remediation-history.js';
 import { DASHBOARD_ROUTES } from './routes.js';
@@ -63,6 +65,8 @@ export interface DashboardDeps {
    * where a false positive lowers its series' sensitivity. Absent: the page says so.
    */
   readonly seriesState?: SeriesStateStore;
+  /** The log template miner's state; absent where log templates are not mined (the page says so). */
+  readonly templates?: TemplateReader;
   /** The remediation audit trail; absent where remediation is not deployed (the page says so). */
   readonly remediations?: RemediationHistory;
   /** The tokens accepted in `Authorization: Bearer`; read per request, cached by the caller. */
@@ -303,6 +307,18 @@ export function createDashboardHandler(deps: DashboardDeps): Handler {
     };
   }
 
+  async function templates(query: unknown) {
+    const params = parse(TemplatesQuerySchema, query);
+    if (!deps.templates) return unavailable('log templates are not mined by this deployment');
+    const all = await deps.templates.templates(params.agent);
+    return {
+      available: true as const,
+      agent: params.agent,
+      total: all.length,
+      items: topTemplates(all, params.limit),
+    };
+  }
+
   async function remediations(query: unknown) {
     const params = parse(RemediationsQuerySchema, query);
     if (!deps.remediations)
@@ -349,8 +365,8 @@ export function createDashboardHandler(deps: DashboardDeps): Handler {
     [`GET ${DASHBOARD_ROUTES.logs.path}`]: (event) => logs(event.queryStringParameters ?? {}),
     [`GET ${DASHBOARD_ROUTES.anomalies.path}`]: (event) =>
       anomalies(event.queryStringParameters ?? {}),
-    [`GET ${DASHBOARD_ROUTES.templates.path}`]: async () =>
-      unavailable('log templates are not mined by this deployment yet'),
+    [`GET ${DASHBOARD_ROUTES.templates.path}`]: (event) =>
+      templates(event.queryStringParameters ?? {}),
     [`GET ${DASHBOARD_ROUTES.remediations.path}`]: (event) =>
       remediations(event.queryStringParameters ?? {}),
   };

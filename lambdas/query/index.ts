@@ -15,6 +15,7 @@ import {
 } from '../stores/from-env.js';
 import { createDashboardHandler } from './dashboard-api.js';
 import { DynamoDbIncidentHistory } from './incident-history.js';
+import { DynamoDbTemplateReader } from './log-templates.js';
 import { createQueryHandler } from './query.js';
 import { DynamoDbRemediationHistory } from './remediation-history.js';
 import { routeQueries } from './router.js';
@@ -39,6 +40,10 @@ const dashboard = createDashboardHandler({
   seriesState: new DynamoDbSeriesStateStore({
     client,
     tableName: requireEnv(env, ENV.seriesStateTable),
+  }),
+  templates: new DynamoDbTemplateReader({
+    client,
+    tableName: requireEnv(env, ENV.logPatternsTable),
   }),
   // Set where the stack has remediation (QueryApi.readRemediations).
   ...(remediationAuditTable

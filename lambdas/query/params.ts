@@ -100,6 +100,11 @@ export const LogsQuerySchema = z.object({
 
 export const AnomaliesQuerySchema = z.object({ agent });
 
+export const TemplatesQuerySchema = z.object({
+  agent,
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+});
+
 export const RemediationsQuerySchema = z.object({
   incident: z.string().min(1).max(512).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),

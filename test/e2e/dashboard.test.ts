@@ -185,6 +185,9 @@ describe('Dashboard in a browser', () => {
     const busyCpu = page.locator('#chart-cpu');
     await busyCpu.waitFor();
     expect(Number(await busyCpu.getAttribute('data-markers'))).toBeGreaterThanOrEqual(1);
+    // Its log lines were mined into templates by the logs detector.
+    await page.locator('.templates li[data-template]').first().waitFor();
+    expect(await page.locator('.templates').textContent()).toContain('request timed out after');
     await screenshot(page, 'host-incident');
 
     // Incidents list → detail → Acknowledge.
@@ -217,7 +220,9 @@ describe('Dashboard in a browser', () => {
     // A phone: the overview fits the screen without sideways scrolling.
     const phone = await openPage('#/', { width: 390, height: 844 });
     await phone.locator(`tr[data-agent="${hostAgent}"]`).waitFor();
-    const overflow = await phone.evaluate<number>('document.documentElement.scrollWidth - innerWidth');
+    const overflow = await phone.evaluate<number>(
+      'document.documentElement.scrollWidth - innerWidth',
+    );
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(phone, 'overview-phone');
     await phone.close();

@@ -7,6 +7,7 @@ import { bearerToken, tokenAccepted } from '../../lambdas/query/dashboard-auth.j
 import { counterRate, downsample, stepFor } from '../../lambdas/query/downsample.js';
 import { hostViews } from '../../lambdas/query/hosts.js';
 import { countBySeverity, listIncidents } from '../../lambdas/query/incident-views.js';
+import { topTemplates } from '../../lambdas/query/log-templates.js';
 import { resolveRange } from '../../lambdas/query/params.js';
 import { summarizeExecutions } from '../../lambdas/query/remediation-history.js';
 import { routeQueries } from '../../lambdas/query/router.js';
@@ -358,7 +359,7 @@ describe('Function: dashboard handler', () => {
 
   it.each([
     ['/v1/dashboard/remediations', {}],
-    ['/v1/dashboard/templates', {}],
+    ['/v1/dashboard/templates', { agent: 'a1' }],
     ['/v1/dashboard/anomalies', { agent: 'a1' }],
   ])('says plainly that %s is not available', async (path, query) => {
     const { handler } = setup();
@@ -422,5 +423,14 @@ describe('Function: summarizeExecutions', () => {
       dryRun: true,
       requestedBy: 'telegram:@bob',
     });
+  });
+});
+
+describe('Function: topTemplates', () => {
+  it('keeps the templates with the most lines, most first', () => {
+    const template = (id: string, count: number) => ({ id, source: 's', text: id, count });
+    expect(
+      topTemplates([template('a', 1), template('b', 9), template('c', 5)], 2).map((t) => t.id),
+    ).toEqual(['b', 'c']);
   });
 });

@@ -342,9 +342,23 @@ export const hostPage: Page = async (main, [agent = '']) => {
         ),
   );
   void fill(templateList, api.templates(agent), (answer) =>
-    'available' in answer && answer.available === false
+    answer.available === false
       ? notice(`Not available: ${answer.reason}.`)
-      : null,
+      : answer.items.length === 0
+        ? notice('No template mined yet: the miner learns them as lines arrive.')
+        : h(
+            'ol',
+            { class: 'templates' },
+            answer.items.map((template) =>
+              h(
+                'li',
+                { 'data-template': template.id },
+                h('span', { class: 'count' }, template.count.toLocaleString()),
+                h('code', {}, template.text),
+                h('span', { class: 'source sub' }, template.source),
+              ),
+            ),
+          ),
   );
   void fill(anomalyNote, anomalies, (answer) =>
     answer.available === false
