@@ -85,11 +85,19 @@ function similarity(template: TemplateRecord, tokens: readonly string[], settled
   // word there is another event ("client WindowsUpdateAgent" ×600 vs "client SPP").
   const guard = template.count >= settled;
   let same = 0;
+  let wordRun = 0;
   for (let i = 0; i < tokens.length; i++) {
     const a = t[i] as string;
     const s = tokens[i] as string;
-    if (a === s || (a !== WILDCARD && a.includes(WILDCARD) && tokenCovers(a, s))) same++;
-    else if (guard && isWord(a)) return 0;
+    if (a === s || (a !== WILDCARD && a.includes(WILDCARD) && tokenCovers(a, s))) {
+      same++;
+      wordRun = 0;
+      continue;
+    }
+    if (guard && isWord(a)) return 0;
+    // Several words in a row that differ are another sentence, not a value.
+    wordRun = isWord(a) && isWord(s) ? wordRun + 1 : 0;
+    if (wordRun >= 3) return 0;
   }
   return tokens.length === 0 ? 1 : same / tokens.length;
 }
