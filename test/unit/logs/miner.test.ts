@@ -102,6 +102,17 @@ describe('Function: TemplateMiner.mine', () => {
     expect(last.template.count).toBe(17);
   });
 
+  it('keeps apart lines whose words differ three in a row: another sentence, not a value', () => {
+    const miner = new TemplateMiner();
+    const prefix = 'ciod: Error reading message prefix on CioStream socket to 10.0.0.1:7000,';
+
+    const severed = miner.mine(`${prefix} Link has been severed`);
+    const reset = miner.mine(`${prefix} Connection reset by peer`);
+
+    expect(reset.created).toBe(true);
+    expect(reset.template.id).not.toBe(severed.template.id);
+  });
+
   it('evicts the least recently seen template beyond the cap and counts it', () => {
     // Prepare
     const miner = new TemplateMiner(createMinerState({ maxTemplates: 2 }));
