@@ -80,7 +80,8 @@ describe('Class: DynamoDbLogPatternStore', () => {
 
     // Assess
     const item = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item;
-    expect((item?.state as Uint8Array).length).toBeLessThanOrEqual(350_000);
+    const packed = item?.state as Uint8Array | undefined;
+    expect(packed?.length).toBeLessThanOrEqual(350_000);
     expect(state.miner.evicted).toBeGreaterThan(0);
     expect(state.miner.templates).toHaveLength(3_000 - state.miner.evicted);
     expect(state.miner.templates[0]?.id).toBe(`t${state.miner.evicted}`);
