@@ -39,10 +39,13 @@ function pathOf(template: Template, resourceId: unknown): string {
 describe('VigilStack: ingest API', () => {
   let vigil: SynthesizedVigil;
   let methods: Resource[];
+  /** Resources of the ingest API only (Prometheus remote write has an API of its own). */
+  let onIngestApi: { Properties: { RestApiId: { Ref: string } } };
 
   beforeAll(() => {
     vigil = synthVigil();
-    methods = Object.values(vigil.template.findResources('AWS::ApiGateway::Method'));
+    onIngestApi = { Properties: { RestApiId: { Ref: logicalIdOf(vigil.stack.ingestApi.api) } } };
+    methods = Object.values(vigil.template.findResources('AWS::ApiGateway::Method', onIngestApi));
   }, SYNTH_TIMEOUT_MS);
 
   /** The POST method whose integration puts into the stream of `kind`. */
@@ -160,7 +163,9 @@ describe('VigilStack: ingest API', () => {
   );
 
   it('validates bodies and parameters', () => {
-    vigil.template.resourceCountIs('AWS::ApiGateway::RequestValidator', 1);
+    expect(
+      Object.keys(vigil.template.findResources('AWS::ApiGateway::RequestValidator', onIngestApi)),
+    ).toHaveLength(1);
     vigil.template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
       ValidateRequestBody: true,
       ValidateRequestParameters: true,
@@ -201,7 +206,9 @@ describe('VigilStack: ingest API', () => {
     vigil.template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
       Throttle: { RateLimit: 25, BurstLimit: 50 },
       Quota: { Limit: 1_000_000, Period: 'DAY' },
-      ApiStages: [Match.objectLike({ Stage: Match.anyValue() })],
+      ApiStages: Match.arrayWith([
+        Match.objectLike({ ApiId: onIngestApi.Properties.RestApiId, Stage: Match.anyValue() }),
+      ]),
     });
     vigil.template.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
     vigil.template.hasResourceProperties('AWS::ApiGateway::ApiKey', {
@@ -219,7 +226,7 @@ describe('VigilStack: ingest API', () => {
       // Act
       const found = Object.values(
         vigil.template.findResources('AWS::ApiGateway::GatewayResponse', {
-          Properties: { ResponseType: type },
+          Properties: { ...onIngestApi.Properties, ResponseType: type },
         }),
       );
 
@@ -239,10 +246,9 @@ describe('VigilStack: ingest API', () => {
   it('covers the gateway responses the agent has to tell apart', () => {
     // Prepare
     const statuses = new Map(
-      Object.values(vigil.template.findResources('AWS::ApiGateway::GatewayResponse')).map((r) => [
-        r.Properties.ResponseType,
-        r.Properties.StatusCode,
-      ]),
+      Object.values(
+        vigil.template.findResources('AWS::ApiGateway::GatewayResponse', onIngestApi),
+      ).map((r) => [r.Properties.ResponseType, r.Properties.StatusCode]),
     );
 
     // Assess
@@ -270,7 +276,9 @@ describe('VigilStack: ingest API', () => {
     const logGroupId = logicalIdOf(vigil.stack.ingestApi.accessLogGroup);
 
     // Act
-    const stages = Object.values(vigil.template.findResources('AWS::ApiGateway::Stage'));
+    const stages = Object.values(
+      vigil.template.findResources('AWS::ApiGateway::Stage', onIngestApi),
+    );
     const format = JSON.parse(stages[0]?.Properties.AccessLogSetting.Format);
 
     // Assess
