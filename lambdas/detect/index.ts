@@ -1,5 +1,4 @@
 export * from './counter.js';
 export * from './describe.js';
 export * from './detector.js';
-export { normalSurprise } from './tails.js';
 export type * from './types.js';

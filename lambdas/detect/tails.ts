@@ -11,52 +11,11 @@
  */
 
 const LN10 = Math.log(10);
-/** ln erfc(x) for x ≥ 0 (Numerical Recipes' Chebyshev fit, relative error < 1.2e-7). */
-function logErfc(x: number): number {
-  const t = 1 / (1 + 0.5 * x);
-  const poly =
-    -1.26551223 +
-    t *
-      (1.00002368 +
-        t *
-          (0.37409196 +
-            t *
-              (0.09678418 +
-                t *
-                  (-0.18628806 +
-                    t *
-                      (0.27886807 +
-                        t *
-                          (-1.13520398 +
-                            t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  return Math.log(t) - x * x + poly;
-}
-
-/** −log10 of the two-sided normal tail probability of |z|. */
-export function normalSurprise(z: number): number {
-  const s = -logErfc(Math.abs(z) / Math.SQRT2) / LN10;
-  return Math.max(s, 0);
-}
-
-/**
- * The |z| whose two-sided normal surprise is `surprise` (Abramowitz & Stegun 26.2.23, absolute
- * error < 4.5e-4; closed form so explanations cost nothing per point).
- */
-export function zForSurprise(surprise: number): number {
-  if (!(surprise > 0)) return 0;
-  const t = Math.sqrt(2 * (surprise * LN10 + Math.LN2));
-  const z =
-    t -
-    (2.515517 + 0.802853 * t + 0.010328 * t * t) /
-      (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
-  return Math.max(z, 0);
-}
-
 /** Pseudo-observations of the prior: points (at the nominal exceedance rate) and exceedances. */
 const PRIOR_POINTS = 300;
 const PRIOR_EXCEEDANCES = 3;
 /** Excesses are winsorised at this many mean excesses when learned. */
-const MAX_EXCESS = 20;
+const MAX_EXCESS = 5;
 
 /** Length of a tail state: EW counts of points and of exceedances, EW sum of excesses. */
 export const TAIL_SIZE = 3;
