@@ -137,13 +137,66 @@ export function tokenize(message: string): string[] {
   return trimmed.length === 0 ? [] : trimmed.split(/\s+/);
 }
 
+const CLOCK = /^\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?$/;
+const DAY_OR_MONTH =
+  /^(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}$/i;
+const DAY_NUMBER = /^\d{1,4}(?:st|nd|rd|th)?$/;
+const ZONE = /^(?:UTC|GMT|Z|[A-Z]{2,4}T|[+-]\d{4})$/;
+
+function core(token: string): { lead: string; body: string; trail: string } {
+  const lead = LEADING_WRAP.exec(token)?.[0] ?? '';
+  const rest = token.slice(lead.length);
+  const trail = TRAILING_WRAP.exec(rest)?.[0] ?? '';
+  return { lead, body: rest.slice(0, rest.length - trail.length), trail };
+}
+
 /**
- * Tokens of a message with their variable parts masked. A size unit standing alone after a
- * masked number joins it (`size 16.0 B, free` → `size <*>, free`): the value is the size.
+ * Timestamps written over several tokens (`Fri Jul 1 00:04:41 2005`, `Dec 4 04:47:44`): a clock
+ * with a day or month name around it, and the numbers and zone beside them. Returns [start, end)
+ * of such a run at `i` (a clock), or undefined.
+ */
+function spreadTimestamp(tokens: readonly string[], i: number): [number, number] | undefined {
+  let start = i;
+  let named = false;
+  while (start > 0 && i - start < 4) {
+    const body = core(tokens[start - 1] as string).body;
+    if (DAY_OR_MONTH.test(body)) named = true;
+    else if (!DAY_NUMBER.test(body)) break;
+    start--;
+  }
+  let end = i + 1;
+  while (end < tokens.length && end - i <= 2) {
+    const body = core(tokens[end] as string).body;
+    if (!DAY_NUMBER.test(body) && !ZONE.test(body)) break;
+    end++;
+  }
+  return named ? [start, end] : undefined;
+}
+
+/**
+ * Tokens of a message with their variable parts masked. A timestamp spread over several tokens
+ * becomes one variable, and a size unit standing alone after a masked number joins it
+ * (`size 16.0 B, free` → `size <*>, free`): the value is the size.
  */
 export function maskedTokens(message: string): string[] {
+  const tokens = tokenize(message);
   const out: string[] = [];
-  for (const token of tokenize(message)) {
+  /** Length of `out` before each token, to take back the start of a timestamp run. */
+  const before: number[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as string;
+    before[i] = out.length;
+    if (CLOCK.test(core(token).body)) {
+      const run = spreadTimestamp(tokens, i);
+      if (run) {
+        // Tokens of the run already pushed (the names and numbers before the clock) go back out.
+        out.length = before[run[0]] as number;
+        const last = tokens[run[1] - 1] as string;
+        out.push(`${core(tokens[run[0]] as string).lead}${WILDCARD}${core(last).trail}`);
+        i = run[1] - 1;
+        continue;
+      }
+    }
     const masked = maskToken(token);
     if (out.length > 0 && out[out.length - 1] === WILDCARD) {
       const trail = TRAILING_WRAP.exec(token)?.[0] ?? '';

@@ -55,6 +55,15 @@ describe('Function: maskedTokens', () => {
     expect(tokens).toEqual(['stored', '(estimated', 'size', '<*>,', 'free', '<*>)']);
   });
 
+  it.each([
+    ['connection from 10.1.2.3 at Fri Jul 1 00:04:41 2005', 'connection from <*> at <*>'],
+    ['child started [Sun Dec 04 04:47:44 2005] in slot 6', 'child started [<*>] in slot <*>'],
+    ['Dec 4 04:47:44 UTC host restarted', '<*> host restarted'],
+    ['job took 12:30 in total', 'job took <*> in total'],
+  ])('makes a timestamp spread over tokens one variable: %s', (message, expected) => {
+    expect(maskedTokens(message).join(' ')).toBe(expected);
+  });
+
   it('returns no tokens for a blank message', () => {
     expect(maskedTokens('   ')).toEqual([]);
   });
