@@ -39,6 +39,32 @@ export interface LogsDetectorDeps {
   readonly now?: () => number;
 }
 
+/**
+ * The (agent, source) pairs a batch's records name, read without validation (the consumer
+ * validates each record; one that does not parse here is simply not prefetched).
+ */
+function sourcesOf(event: KinesisStreamEvent): SourceKey[] {
+  const keys = new Map<string, SourceKey>();
+  for (const record of event.Records) {
+    try {
+      const envelope = JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8')) as {
+        agent?: { id?: unknown };
+        logs?: { source?: unknown }[];
+      };
+      const agentId = envelope.agent?.id;
+      if (typeof agentId !== 'string' || !Array.isArray(envelope.logs)) continue;
+      for (const line of envelope.logs) {
+        if (typeof line?.source !== 'string') continue;
+        const key = { agentId, source: line.source };
+        keys.set(sourceKey(key), key);
+      }
+    } catch {
+      // Malformed: the consumer reports and skips it.
+    }
+  }
+  return [...keys.values()];
+}
+
 /** The states of one invocation: loaded once per (agent, source), saved once at its end. */
 interface Loaded {
   key: SourceKey;
@@ -169,6 +195,8 @@ export function createLogsDetector(
       },
     );
 
+    // One BatchGetItem for every (agent, source) of the batch, before its records are handled.
+    await ensureLoaded(sourcesOf(event));
     const response = await consume(event);
     if (patterns) {
       const dirty = [...loaded.values()].filter((entry) => entry.dirty);

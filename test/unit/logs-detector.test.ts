@@ -150,18 +150,20 @@ describe('Function: logs detector with template mining', () => {
     expect([...store.items.values()].map((i) => i.version)).toEqual([1, 1]);
   });
 
-  it('loads each source once per invocation and saves it once', async () => {
+  it('loads the states of a whole batch at once and saves each once', async () => {
     const { store, detect } = setupWithPatterns();
 
     await detect(
       kinesisEvent(
         kinesisRecord(logsBatch({ logs: appLines(2, NOW - 9_000) }), 'logs'),
+        kinesisRecord('not json', 'logs'),
         kinesisRecord(logsBatch({ logs: appLines(2, NOW - 5_000) }), 'logs'),
+        kinesisRecord(logsBatch(), 'logs'),
       ),
     );
 
     expect(store.loads).toBe(1);
-    expect([...store.items.values()].map((i) => i.version)).toEqual([1]);
+    expect([...store.items.values()].map((i) => i.version)).toEqual([1, 1]);
   });
 
   it('opens a new-pattern signal with the sample line after warm-up', async () => {
