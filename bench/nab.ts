@@ -196,6 +196,35 @@ function throughput(series: readonly Series[], config: Partial<DetectorConfig>):
   return best;
 }
 
+/**
+ * Alerts per 10,000 points of white noise (ten series of 20,000 Gaussian points, one a minute,
+ * fixed seeds): the false alert rate a perfectly boring series would see.
+ */
+function whiteNoiseAlerts(config: Partial<DetectorConfig>): number {
+  let alerts = 0;
+  let points = 0;
+  for (let seed = 1; seed <= 10; seed++) {
+    let a = seed >>> 0;
+    const uniform = () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    let state = createDetectorState(config);
+    for (let i = 0; i < 20_000; i++) {
+      const g =
+        Math.sqrt(-2 * Math.log(Math.max(uniform(), 1e-12))) * Math.cos(2 * Math.PI * uniform());
+      const r = scorePoint(state, Date.UTC(2026, 0, 1) + i * 60_000, 50 + g);
+      state = r.state;
+      if (r.alert) alerts++;
+      points++;
+    }
+  }
+  return (alerts / points) * 10_000;
+}
+
 /** FNV-1a of the relative path: half A when even. Fixed before any tuning, blind to content. */
 function half(rel: string): 'A' | 'B' {
   let h = 0x811c9dc5;
@@ -325,6 +354,7 @@ async function fullRun(args: Args): Promise<void> {
     const all = scoreSet(outDir, null);
     const halves = { A: scoreSet(outDir, lists.A), B: scoreSet(outDir, lists.B) };
     const pointsPerS = throughput(series, args.config);
+    const noiseAlerts = whiteNoiseAlerts(args.config);
     const points = series.reduce((a, s) => a + s.values.length, 0);
 
     const line = (name: string, v: (number | null)[]) =>
@@ -350,6 +380,7 @@ async function fullRun(args: Args): Promise<void> {
     console.log(
       `\nfixed alerts: ${caught}/${windowsTotal} windows caught, ${fps} alerts outside windows (after probation)`,
     );
+    console.log(`white noise: ${noiseAlerts.toFixed(2)} alerts per 10,000 points`);
     console.log(
       `pure detector: ${Math.round(pointsPerS).toLocaleString('en')} points per CPU second (one core); state ≤ ${maxState} bytes of JSON`,
     );
@@ -366,6 +397,7 @@ async function fullRun(args: Args): Promise<void> {
       windows_caught_fixed: caught,
       false_positive_alerts_fixed: fps,
       points_per_s: Math.round(pointsPerS),
+      white_noise_alerts_per_10k_points: noiseAlerts,
       state_bytes_max: maxState,
       scoreboard: SCOREBOARD.map(([name, standard, low_fp, low_fn]) => ({
         name,
