@@ -4,6 +4,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
 import type { Signal } from '../incidents/types.js';
 import { splitHeader } from '../logs/header.js';
 import { TemplateMiner } from '../logs/miner.js';
+import type { SignalSink } from '../metrics-detector/rules.js';
 import { arrivalTime, createEnvelopeConsumer } from '../shared/kinesis-consumer.js';
 import { logger as defaultLogger } from '../shared/powertools.js';
 import { isWithinSkew } from '../shared/validation.js';
@@ -17,11 +18,6 @@ import type { AgentRegistry, LogStore, StoredLogLine } from '../stores/types.js'
 import { type AnalyzedLine, analyzeLines } from './analyze.js';
 import type { LogDetectionConfig } from './config.js';
 import { createSourceState, isReplayed, type SourceState } from './source-state.js';
-
-/** Where signals go: the incident service, or a double in tests. */
-export interface SignalSink {
-  processSignals(signals: readonly Signal[], now: number): Promise<unknown>;
-}
 
 /** Template mining and log signals; without it the detector only stores lines. */
 export interface LogPatternsDeps {
