@@ -472,10 +472,17 @@ function step(w: Work, ts: number, raw: number): PointResult {
     else pattern = repeat ? 'flatline' : 'flatline_ended';
   }
 
-  // Explanation: expected value and the band the residual test alone would accept.
-  const expectedModel = prediction + seasonal;
-  const band = residualBand(w.tails, c) * sigma;
+  // Explanation: what was expected and the band the test that fired would accept. A shift is
+  // explained against the baseline it left (the prediction has already followed it), with the
+  // band of the recent mean and the deviation in its standard errors.
+  const shifted = which === SHIFT && pattern !== 'normal' && pattern !== 'warmup';
+  const expectedModel = (shifted ? w.base : prediction) + seasonal;
+  const band = shifted
+    ? acceptedStatistic(w.tails, c, SHIFT) * baseSigma * ewSe
+    : acceptedStatistic(w.tails, c, RESIDUAL) * sigma;
   const expected = fromModel(w, expectedModel);
+  const deviation = shifted ? zShift : z;
+  const recentLevel = w.recent;
 
   // Learn. During warm-up the statistics are plain running means so they settle fast.
   const clipped = warm ? clip(residual, CLIP_SIGMAS * sigma) : residual;
@@ -510,11 +517,11 @@ function step(w: Work, ts: number, raw: number): PointResult {
     score,
     alert,
     explanation: {
-      value: raw,
+      value: shifted ? fromModel(w, recentLevel + seasonal) : raw,
       expected,
       low: fromModel(w, expectedModel - band),
       high: fromModel(w, expectedModel + band),
-      deviation: z,
+      deviation,
       pattern,
     },
     state: w,
@@ -541,10 +548,10 @@ function fromModel(w: Work, y: number): number {
   return w.unit > 0 ? w.unit * Math.sinh(y) : 0;
 }
 
-/** The |z| at which the residual test alone would alert at the current sensitivity. */
-function residualBand(tails: readonly number[], c: DetectorConfig): number {
+/** The |statistic| at which test `i` alone would alert at the current sensitivity. */
+function acceptedStatistic(tails: readonly number[], c: DetectorConfig, i: number): number {
   const target = c.sensitivity > 0 ? c.alertSurprise / c.sensitivity + MULTIPLE_TESTS : 60;
-  return tailQuantile(Z_TAIL, tails, RESIDUAL * TAIL_SIZE, target);
+  return tailQuantile(Z_TAIL, tails, i * TAIL_SIZE, target);
 }
 
 /**

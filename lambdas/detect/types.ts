@@ -106,7 +106,10 @@ export interface DetectorState {
 
 /** What a human needs to judge an anomaly: what was expected, how far off the point is, and how. */
 export interface Explanation {
-  /** The observed value. */
+  /**
+   * The observed value; for a level shift or a seasonal deviation, the recent level (EW mean of
+   * the last twenty points or so), since that is what left the expected band.
+   */
   readonly value: number;
   /** The value the detector expected for this point (same unit as the series). */
   readonly expected: number;

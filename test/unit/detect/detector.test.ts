@@ -108,6 +108,25 @@ describe('Function: scorePoint', () => {
     expect(Math.abs((results[1999]?.explanation.expected ?? 0) - 60)).toBeLessThan(4);
   });
 
+  it('explains a small sustained shift against the baseline it left', () => {
+    // Prepare: +2 sigmas from point 1000 on, too small for any single point to alert.
+    const values = noisy(2000, 17).map((v, i) => (i >= 1000 ? v + 4 : v));
+
+    // Act
+    const { results } = run(regular(values));
+
+    // Assess
+    const first = alertsAt(results).find((i) => i >= 1000) ?? -1;
+    expect(first).toBeGreaterThanOrEqual(1000);
+    expect(first).toBeLessThan(1050);
+    const e = results[first]?.explanation;
+    expect(e?.pattern).toBe('level_shift_up');
+    expect(e?.deviation).toBeGreaterThan(3);
+    expect(Math.abs((e?.expected ?? 0) - 50)).toBeLessThan(1);
+    expect(e?.value).toBeGreaterThan(e?.expected ?? 0);
+    expect(e?.high).toBeLessThan(52);
+  });
+
   it('catches a variance change', () => {
     // Prepare
     const g = gaussian(5);
