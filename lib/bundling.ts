@@ -21,6 +21,7 @@ export const LAMBDA_ENTRIES = {
   chatops: 'lambdas/chatops/index.ts',
   'remediation-steps': 'lambdas/remediation-steps/index.ts',
   'remediation-dispatcher': 'lambdas/remediation-dispatcher/index.ts',
+  'remediation-approval': 'lambdas/remediation-approval/index.ts',
   'remote-write': 'lambdas/remote-write/index.ts',
   'remote-write-authorizer': 'lambdas/remote-write/authorizer-index.ts',
 } as const;

@@ -4,9 +4,17 @@
  * links, and least-privilege IAM: the state machines act only on instances and ECS services
  * tagged `vigil:remediation=enabled`.
  */
-import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  type CfnElement,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
+import { LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -41,6 +49,11 @@ export interface RemediationProps {
   /** Key of the log groups and the link secret. */
   readonly encryptionKey: IKey;
   /**
+   * The API the email approval page is added to (`GET|POST /v1/remediation/approval`).
+   * @default - no page: approval emails ask to answer in Telegram
+   */
+  readonly api?: RestApi;
+  /**
    * Telegram chat approval requests and outcomes go to.
    * @default - none: approvals then only go by email
    */
@@ -60,8 +73,19 @@ export interface RemediationProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** Path of the email approval page on the API. */
+export const REMEDIATION_APPROVAL_ROUTE = '/v1/remediation/approval';
+
+/** Stage throttling of the approval page, which no usage plan covers (it has no API key). */
+export const REMEDIATION_APPROVAL_THROTTLE = { rateLimit: 5, burstLimit: 10 } as const;
+
 /** The message attribute the dispatcher's subscription filters on (set by the publisher). */
 const KIND_ATTRIBUTE = 'kind';
+
+/** The name of a runbook's state machine: `<stack name>-<runbook>`. */
+function stateMachineName(stack: Stack, runbook: RunbookName): string {
+  return `${stack.stackName}-${runbook}`;
+}
 
 /** The longest a run may take, approval wait included. */
 export const EXECUTION_TIMEOUT = Duration.days(2);
@@ -73,6 +97,8 @@ export class Remediation extends Construct {
   public readonly steps: VigilFunction;
   /** Starts the mapped runbook when an incident opens (alerts topic subscriber). */
   public readonly dispatcher: VigilFunction;
+  /** The page behind the signed links of approval emails (with `api`). */
+  public readonly approvalPage?: VigilFunction;
   public readonly stateMachines: Readonly<Record<RunbookName, StateMachine>>;
   /** Environment of every function that starts runs or answers approvals. */
   public readonly environment: Readonly<Record<string, string>>;
@@ -141,7 +167,7 @@ export class Remediation extends Construct {
     this.environment = {
       ...tables,
       [ENV.remediationStateMachines]: JSON.stringify(
-        Object.fromEntries(RUNBOOKS.map((name) => [name, machines[name].stateMachineArn])),
+        Object.fromEntries(RUNBOOKS.map((name) => [name, this.stateMachineArnOf(name)])),
       ),
     };
 
@@ -155,6 +181,7 @@ export class Remediation extends Construct {
         [ENV.remediationStateMachines]: this.environment[ENV.remediationStateMachines] ?? '',
       },
     });
+    if (props.api) this.approvalPage = this.addApprovalPage(props.api, encryptionKey);
     props.state.grantRulesRead(this.dispatcher);
     grantOnTable(
       props.state.incidentsTable,
@@ -188,7 +215,7 @@ export class Remediation extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const machine = new StateMachine(this, runbook, {
-      stateMachineName: `${Stack.of(this).stackName}-${runbook}`,
+      stateMachineName: stateMachineName(Stack.of(this), runbook),
       comment: `Vigil runbook ${runbook}`,
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromChainable(workflow.definition),
@@ -221,6 +248,40 @@ export class Remediation extends Construct {
     return machine;
   }
 
+  /**
+   * `GET|POST /v1/remediation/approval` on the API: the signed links of approval emails. No API
+   * key (a mail client cannot send one): the handler checks the link's HMAC and expiry, and only a
+   * POST (the page's Confirm button) decides.
+   */
+  private addApprovalPage(api: RestApi, encryptionKey: IKey): VigilFunction {
+    const page = new VigilFunction(this, 'ApprovalPage', {
+      name: 'remediation-approval',
+      timeout: Duration.seconds(20),
+      logEncryptionKey: encryptionKey,
+      environment: {
+        [ENV.remediationAuditTable]: this.auditTable.tableName,
+        [ENV.remediationStateTable]: this.stateTable.tableName,
+        [ENV.remediationSecretArn]: this.linkSecret.secretArn,
+      },
+    });
+    this.grantApprovals(page);
+    grantSecretValue(this.linkSecret, encryptionKey, page);
+    const resource = api.root.resourceForPath(REMEDIATION_APPROVAL_ROUTE);
+    const integration = new LambdaIntegration(page, { allowTestInvoke: false });
+    const reason =
+      'Approval emails link here and a mail client sends no API key or credentials: the handler authenticates each request by the HMAC-SHA256 signature of the link (secret in Secrets Manager, constant-time comparison) with an expiry, decides only on POST, and the stage throttles the route.';
+    for (const method of ['GET', 'POST']) {
+      const added = resource.addMethod(method, integration, { apiKeyRequired: false });
+      Validations.of(added).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+      Validations.of(added).acknowledge({ id: 'AwsSolutions-COG4', reason });
+    }
+    this.steps.addEnvironment(
+      ENV.remediationApprovalUrl,
+      `${api.url}${REMEDIATION_APPROVAL_ROUTE.slice(1)}`,
+    );
+    return page;
+  }
+
   /** The steps' table access: audit events (PutItem, Query), guard state and approvals. */
   private grantSteps(grantee: IGrantable): void {
     grantOnTable(this.auditTable, grantee, 'dynamodb:PutItem', 'dynamodb:Query');
@@ -239,7 +300,12 @@ export class Remediation extends Construct {
    */
   public grantApprovals(grantee: IGrantable): void {
     this.grantSteps(grantee);
-    for (const machine of Object.values(this.stateMachines)) machine.grantTaskResponse(grantee);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+        resources: RUNBOOKS.map((runbook) => this.stateMachineArnOf(runbook)),
+      }),
+    );
   }
 
   /**
@@ -255,6 +321,26 @@ export class Remediation extends Construct {
 
   /** StartExecution on every remediation state machine (dispatcher, `/run`). */
   public grantStart(grantee: IGrantable): void {
-    for (const machine of Object.values(this.stateMachines)) machine.grantStartExecution(grantee);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: RUNBOOKS.map((runbook) => this.stateMachineArnOf(runbook)),
+      }),
+    );
+  }
+
+  /**
+   * A runbook's state machine ARN from its name, not a reference to the resource: ChatOps and
+   * the approval page sit on the API whose URL the steps need, so referencing the state machines
+   * (which reference the steps) from them would make a dependency cycle.
+   */
+  public stateMachineArnOf(runbook: RunbookName): string {
+    const stack = Stack.of(this);
+    return stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName(stack, runbook),
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   }
 }

@@ -10,7 +10,11 @@ import { Dashboard } from './dashboard.js';
 import { Detectors } from './detectors.js';
 import { IngestApi } from './ingest/ingest-api.js';
 import { QueryApi } from './query-api.js';
-import { Remediation } from './remediation.js';
+import {
+  REMEDIATION_APPROVAL_ROUTE,
+  REMEDIATION_APPROVAL_THROTTLE,
+  Remediation,
+} from './remediation.js';
 import { RemoteWriteApi } from './remote-write-api.js';
 import { RulesConfig } from './rules-config.js';
 import { Storage } from './storage.js';
@@ -109,7 +113,11 @@ export class VigilStack extends Stack {
     this.ingestApi = new IngestApi(this, 'IngestApi', {
       streams: this.streams,
       encryptionKey,
-      methodThrottling: { [`${WEBHOOK_ROUTES.telegram}/POST`]: TELEGRAM_WEBHOOK_THROTTLE },
+      methodThrottling: {
+        [`${WEBHOOK_ROUTES.telegram}/POST`]: TELEGRAM_WEBHOOK_THROTTLE,
+        [`${REMEDIATION_APPROVAL_ROUTE}/GET`]: REMEDIATION_APPROVAL_THROTTLE,
+        [`${REMEDIATION_APPROVAL_ROUTE}/POST`]: REMEDIATION_APPROVAL_THROTTLE,
+      },
     });
     this.queryApi = new QueryApi(this, 'QueryApi', {
       api: this.ingestApi.api,
@@ -137,6 +145,7 @@ export class VigilStack extends Stack {
     this.remediation = new Remediation(this, 'Remediation', {
       alerting: this.alerting,
       state: this.alertingState,
+      api: this.ingestApi.api,
       encryptionKey,
       telegramChatId: context.alerting.telegramChatId,
       removalPolicy: props.dataRemovalPolicy,

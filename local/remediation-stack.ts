@@ -4,6 +4,7 @@
  * Loaded on demand: it imports aws-cdk-lib.
  */
 import { App, Stack } from 'aws-cdk-lib';
+import { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Alerting } from '../lib/alerting.js';
 import { AlertingState } from '../lib/alerting-state.js';
@@ -18,10 +19,17 @@ export interface RemediationStackParts {
 
 /** Builds the stack; `app` defaults to one that skips bundling. */
 export function remediationStack(
-  props: Partial<Omit<RemediationProps, 'alerting' | 'state' | 'encryptionKey'>> = {},
+  props: Partial<Omit<RemediationProps, 'alerting' | 'state' | 'encryptionKey' | 'api'>> & {
+    /** Add an API for the email approval page. */
+    withApi?: boolean;
+  } = {},
   app: App = new App({ context: { 'aws:cdk:bundling-stacks': [] } }),
 ): RemediationStackParts {
+  const { withApi, ...remediationProps } = props;
   const stack = new Stack(app, 'VigilRemediation');
+  const api = withApi
+    ? new RestApi(stack, 'Api', { deployOptions: { tracingEnabled: true } })
+    : undefined;
   const encryptionKey = new Key(stack, 'Key', { enableKeyRotation: true });
   const storage = new Storage(stack, 'Storage', { metricsStore: 'dynamodb', encryptionKey });
   const state = new AlertingState(stack, 'AlertingState');
@@ -31,7 +39,8 @@ export function remediationStack(
     state,
     encryptionKey,
     telegramChatId: '-1001000000000',
-    ...props,
+    ...(api ? { api } : {}),
+    ...remediationProps,
   });
   return { app, stack, remediation };
 }

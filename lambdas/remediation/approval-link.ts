@@ -1,5 +1,5 @@
 /**
- * Signed approve/deny links for email: `…/approvals/<id>?decision=approve&expires=<s>&sig=<mac>`,
+ * Signed approve/deny links for email: `…/approval?id=<id>&decision=approve&expires=<s>&sig=<mac>`,
  * the MAC an HMAC-SHA256 over the approval id, the decision and the expiry with a secret only
  * the stack holds. The link proves who received the email may decide; it expires with the
  * approval, and one for `approve` cannot be turned into `deny` or used for another approval.
@@ -17,7 +17,7 @@ function mac(secret: string, id: string, decision: LinkDecision, expires: number
 
 /**
  * @example
- * approvalLink('https://api…/prod/v1/remediation/approvals', secret, 'k3x…', 'approve', expiresSeconds);
+ * approvalLink('https://api…/prod/v1/remediation/approval', secret, 'k3x…', 'approve', expiresSeconds);
  */
 export function approvalLink(
   baseUrl: string,
@@ -27,11 +27,12 @@ export function approvalLink(
   expiresEpochSeconds: number,
 ): string {
   const query = new URLSearchParams({
+    id,
     decision,
     expires: String(expiresEpochSeconds),
     sig: mac(secret, id, decision, expiresEpochSeconds),
   });
-  return `${baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(id)}?${query}`;
+  return `${baseUrl.replace(/\/+$/, '')}?${query}`;
 }
 
 /**

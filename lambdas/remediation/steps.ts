@@ -61,7 +61,7 @@ export interface RemediationStepsDeps {
   /** The secret of the signed email links. */
   readonly linkSecret: () => Promise<string>;
   /**
-   * Base URL of the signed approval links (`…/v1/remediation/approvals`).
+   * Base URL of the signed approval links (`…/v1/remediation/approval`).
    * @default - no links: the email asks to answer in Telegram
    */
   readonly approvalBaseUrl?: string;

@@ -45,7 +45,7 @@ export const ENV = {
   remediationStateTable: 'REMEDIATION_STATE_TABLE',
   /** Secrets Manager secret `{"linkSecret"}` signing the email approval links. */
   remediationSecretArn: 'REMEDIATION_SECRET_ARN',
-  /** Base URL of the email approval links (`…/v1/remediation/approvals`). */
+  /** Base URL of the email approval links (`…/v1/remediation/approval`). */
   remediationApprovalUrl: 'REMEDIATION_APPROVAL_URL',
   /** The RunScript allow-list as JSON (see `lambdas/remediation/runbooks.ts`). */
   remediationScripts: 'REMEDIATION_SCRIPTS',

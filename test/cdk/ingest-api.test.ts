@@ -10,6 +10,7 @@ import {
   PUT_RECORD_SUCCESS_TEMPLATE,
   putRecordRequestTemplate,
 } from '../../lib/ingest/templates.js';
+import { REMEDIATION_APPROVAL_ROUTE } from '../../lib/remediation.js';
 import {
   actionsOf,
   flatten,
@@ -180,6 +181,8 @@ describe('VigilStack: ingest API', () => {
     const dashboardPaths = new Set<string>(
       Object.values(DASHBOARD_ROUTES).map((route) => route.path),
     );
+    // The email approval page checks its signed links (test/cdk/remediation.test.ts).
+    dashboardPaths.add(REMEDIATION_APPROVAL_ROUTE);
     const apiMethods = methods.filter(
       (method) => !dashboardPaths.has(pathOf(vigil.template, method.Properties.ResourceId)),
     );

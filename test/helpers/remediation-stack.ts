@@ -4,7 +4,7 @@
  */
 import type { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { Remediation, RemediationProps } from '../../lib/remediation.js';
+import type { Remediation } from '../../lib/remediation.js';
 import { remediationStack } from '../../local/remediation-stack.js';
 
 export interface RemediationStack {
@@ -15,7 +15,7 @@ export interface RemediationStack {
 }
 
 export function synthRemediationStack(
-  props: Partial<Omit<RemediationProps, 'alerting' | 'state' | 'encryptionKey'>> = {},
+  props: Parameters<typeof remediationStack>[0] = {},
   app?: App,
 ): RemediationStack {
   const parts = remediationStack(props, app);

@@ -70,7 +70,7 @@ beforeAll(async () => {
       },
     },
     linkSecret: async () => 'test-link-secret',
-    approvalBaseUrl: 'http://127.0.0.1:4800/v1/remediation/approvals',
+    approvalBaseUrl: 'http://127.0.0.1:4800/v1/remediation/approval',
     scripts: {
       'clear-tmp': {
         document: 'AWS-RunShellScript',
@@ -197,7 +197,7 @@ describe('Function: RestartService state machine (synthesized, local)', () => {
       (n) => n.kind === 'remediation-approval' && n.body.includes(target),
     );
     expect(email?.body).toMatch(
-      /Approve: http:\/\/127\.0\.0\.1:4800\/v1\/remediation\/approvals\/\S+decision=approve/,
+      /Approve: http:\/\/127\.0\.0\.1:4800\/v1\/remediation\/approval\?id=\S+&decision=approve&expires=\d+&sig=\S+/,
     );
   });
 

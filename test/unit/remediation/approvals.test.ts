@@ -15,17 +15,15 @@ const SECRET = 'a-secret-of-the-stack';
 function link(decision: 'approve' | 'deny', expires = NOW / 1000 + 900) {
   const url = new URL(
     approvalLink(
-      'https://api.example/prod/v1/remediation/approvals',
+      'https://api.example/prod/v1/remediation/approval',
       SECRET,
       'abcDEF123456',
       decision,
       expires,
     ),
   );
-  return {
-    id: decodeURIComponent(url.pathname.split('/').at(-1) ?? ''),
-    params: Object.fromEntries(url.searchParams),
-  };
+  const params = Object.fromEntries(url.searchParams);
+  return { id: params.id ?? '', params };
 }
 
 describe('Function: approval links', () => {
