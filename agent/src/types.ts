@@ -27,6 +27,29 @@ export interface MetricSource {
  */
 export interface LogSink {
   write(lines: LogLine[]): Promise<void>;
+  /**
+   * A streaming handle for a source with a high line rate (the file tailer): lines are
+   * serialised into the open batch as they are added, so none is held as an object while a batch
+   * fills. Optional: for a sink without it, lines are collected and written at the commit.
+   */
+  open?(): LogWriter;
+}
+
+/** One source's streaming handle on a {@link LogSink}. */
+export interface LogWriter {
+  /** Takes a line now; its durability is reported by the next {@link commit}. */
+  add(line: LogLine): void;
+  /**
+   * Resolves once every line added since the last commit is durable in the buffer (rejects if one
+   * could not be buffered). `now`: cut the open batch at once rather than at the flush interval.
+   */
+  commit(options?: { now?: boolean }): Promise<void>;
+  /**
+   * Forgets the lines added since the last commit, where the sink still can (the source rewinds
+   * and reads them again). Lines already serialised into a batch are buffered and sent anyway:
+   * a duplicate at worst, never a loss.
+   */
+  reset(): void;
 }
 
 export interface MetricSink {

@@ -108,41 +108,59 @@ export class Batcher<T extends LogLine | MetricPoint> {
   /** Resolves once every item is durable in the buffer. */
   write(items: readonly T[]): Promise<void> {
     if (items.length === 0) return Promise.resolve();
-    const waits: Promise<void>[] = [];
-    let writtenBytes = 0;
-    for (const item of items) {
-      const json = this.serialize(item);
-      // UTF-8 takes at most 3 bytes per UTF-16 unit: measure exactly only when that bound does not
-      // fit. Each item after the first adds a comma.
-      let bytes = json.length * 3 + 1;
-      let batch = this.current;
-      if (batch && this.size(batch) + bytes > this.maxBytes) bytes = Buffer.byteLength(json) + 1;
-      if (batch && (batch.items >= this.maxItems || this.size(batch) + bytes > this.maxBytes)) {
-        this.cut();
-        batch = undefined;
-      }
-      if (!batch) {
-        batch = this.open();
-        waits.push(batch.done);
-      } else if (waits.at(-1) !== batch.done) {
-        waits.push(batch.done);
-      }
-      const before = batch.used;
-      this.reserve(batch, bytes + SUFFIX.length, json);
-      if (batch.items > 0) batch.buf[batch.used++] = COMMA;
-      batch.used += batch.buf.write(json, batch.used);
-      batch.items++;
-      writtenBytes += batch.used - before;
+    const writes: PendingWrites = { waits: [], bytes: 0 };
+    for (const item of items) this.add(item, writes);
+    return this.settle(writes);
+  }
+
+  /**
+   * A streaming handle (a `LogWriter`): each item is serialised into the open batch as it is
+   * added, so a source reading a backlog holds no items as objects while a batch fills, and
+   * `commit` reports on everything added since the last one. Each source takes its own handle.
+   */
+  open(): BatchWriter<T> {
+    return new BatchWriter(this);
+  }
+
+  /** Serialises one item into the open batch (cutting it first when full); notes it in `writes`. */
+  add(item: T, writes: PendingWrites): void {
+    const json = this.serialize(item);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: measure exactly only when that bound does not
+    // fit. Each item after the first adds a comma.
+    let bytes = json.length * 3 + 1;
+    let batch = this.current;
+    if (batch && this.size(batch) + bytes > this.maxBytes) bytes = Buffer.byteLength(json) + 1;
+    if (batch && (batch.items >= this.maxItems || this.size(batch) + bytes > this.maxBytes)) {
+      this.cut();
+      batch = undefined;
     }
+    batch ??= this.openBatch();
+    if (writes.waits.at(-1) !== batch.done) writes.waits.push(batch.done);
+    const before = batch.used;
+    this.reserve(batch, bytes + SUFFIX.length, json);
+    if (batch.items > 0) batch.buf[batch.used++] = COMMA;
+    batch.used += batch.buf.write(json, batch.used);
+    batch.items++;
+    writes.bytes += batch.used - before;
+  }
+
+  /**
+   * The promise that the items noted in `writes` are durable. `now` cuts the open batch if it
+   * holds some of them.
+   */
+  settle(writes: PendingWrites, now = false): Promise<void> {
+    const { waits } = writes;
+    if (waits.length === 0) return Promise.resolve();
     // The flush interval is for coalescing small writes. A big write (the file tailer reading a
     // backlog, which waits for each write to be durable before the next) or a batch at least half
     // full is worth sending now; waiting out the interval would cap a backlog at one write a second.
     const current = this.current;
     if (
       current &&
-      (current.items >= this.maxItems ||
+      ((now && waits.at(-1) === current.done) ||
+        current.items >= this.maxItems ||
         this.size(current) * 2 >= this.maxBytes ||
-        writtenBytes * 4 >= this.maxBytes)
+        writes.bytes * 4 >= this.maxBytes)
     ) {
       this.cut();
     }
@@ -157,7 +175,7 @@ export class Batcher<T extends LogLine | MetricPoint> {
     return batch.done;
   }
 
-  private open(): OpenBatch {
+  private openBatch(): OpenBatch {
     let settle: OpenBatch['settle'] = { resolve: () => {}, reject: () => {} };
     const done = new Promise<void>((resolve, reject) => {
       settle = { resolve, reject };
@@ -230,6 +248,38 @@ export class Batcher<T extends LogLine | MetricPoint> {
     const grown = Buffer.allocUnsafeSlow(capacity);
     batch.buf.copy(grown, 0, 0, batch.used);
     batch.buf = grown;
+  }
+}
+
+/** Items added but not yet committed: the batches they went into and their serialised bytes. */
+interface PendingWrites {
+  waits: Promise<void>[];
+  bytes: number;
+}
+
+/** One writer's handle on a {@link Batcher}; see {@link Batcher.open}. */
+export class BatchWriter<T extends LogLine | MetricPoint> {
+  private writes: PendingWrites = { waits: [], bytes: 0 };
+
+  constructor(private readonly batcher: Batcher<T>) {}
+
+  add(item: T): void {
+    this.batcher.add(item, this.writes);
+  }
+
+  /** Resolves once everything added since the last commit is durable in the buffer. */
+  commit(options: { now?: boolean } = {}): Promise<void> {
+    const writes = this.writes;
+    this.writes = { waits: [], bytes: 0 };
+    return this.batcher.settle(writes, options.now === true);
+  }
+
+  /**
+   * Stops following what was added since the last commit. It is already serialised into batches
+   * and is buffered and sent anyway (the caller reads it again: at-least-once).
+   */
+  reset(): void {
+    this.writes = { waits: [], bytes: 0 };
   }
 }
 

@@ -21,7 +21,7 @@ import { type FileHandle, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileInput } from '../../config/schema.js';
 import type { AgentStats } from '../../stats.js';
-import type { AgentLogger, LogSink, LogSource } from '../../types.js';
+import type { AgentLogger, LogLine, LogSink, LogSource, LogWriter } from '../../types.js';
 import {
   CheckpointCorruptError,
   FINGERPRINT_BYTES,
@@ -31,7 +31,7 @@ import {
 } from './checkpoint.js';
 import { compileExcludes, Glob } from './glob.js';
 import type { MultilineOptions } from './multiline.js';
-import { FileTailer, LineBatch } from './tailer.js';
+import { FileTailer } from './tailer.js';
 
 export interface FileLogSourceOptions {
   readonly inputs: readonly FileInput[];
@@ -104,14 +104,23 @@ export class FileLogSource implements LogSource {
   private readonly maxWritesInFlight: number;
   private readonly readBuffer: Buffer;
 
-  private sink: LogSink | undefined;
+  /** Where the tailers' lines go as they complete (the sink's streaming handle). */
+  private writer: LogWriter | undefined;
   private readonly tailers = new Map<string, FileTailer>();
   /** Loaded checkpoint entries no tailer has claimed yet, by `dev:ino`. */
   private readonly unclaimed = new Map<string, FileCheckpoint>();
   private readonly checkpointPaths = new Set<string>();
   /** Paths already warned about (once per file until it opens again). */
   private readonly warned = new Set<string>();
-  private batch = new LineBatch();
+  /** Lines and message characters added to the writer since its last commit. */
+  private pendingLines = 0;
+  private pendingChars = 0;
+  /** Bound once and shared by the tailers. */
+  private readonly emit = (line: LogLine): void => {
+    (this.writer as LogWriter).add(line);
+    this.pendingLines++;
+    this.pendingChars += line.message.length;
+  };
   /** Writes in flight, oldest first; each settles after the one before it and never rejects. */
   private readonly inflight: Promise<void>[] = [];
   /** The first failure among the writes in flight; no offset is committed once it is set. */
@@ -152,7 +161,7 @@ export class FileLogSource implements LogSource {
 
   async start(sink: LogSink): Promise<void> {
     if (this.loop) return;
-    this.sink = sink;
+    this.writer = sink.open?.() ?? collectingWriter(sink);
     try {
       for (const entry of await this.store.load()) {
         this.unclaimed.set(`${entry.dev}:${entry.ino}`, entry);
@@ -179,7 +188,9 @@ export class FileLogSource implements LogSource {
     this.stopping = true;
     this.wake?.();
     await this.loop;
-    // Lines read but not yet written are dropped: their offsets were never committed.
+    // Lines read but not yet committed are committed now (cutting the open batch), so a clean
+    // stop and start repeats nothing.
+    await this.flush(true).catch(() => undefined);
     await this.awaitInflight().catch(() => undefined);
     await this.saving;
     await this.saveCheckpoints();
@@ -255,7 +266,7 @@ export class FileLogSource implements LogSource {
       tailer.consume(buf.subarray(0, bytesRead), this.now());
       budget -= bytesRead;
       grew = true;
-      if (this.batch.lines.length >= this.batchMaxLines || this.batch.chars >= this.batchMaxChars) {
+      if (this.pendingLines >= this.batchMaxLines || this.pendingChars >= this.batchMaxChars) {
         await this.flush();
       }
     }
@@ -264,22 +275,23 @@ export class FileLogSource implements LogSource {
   }
 
   /**
-   * Starts writing the batch once fewer than `maxWritesInFlight` writes are in flight. The offsets
-   * every file had emitted when the batch was cut are committed when its write and every earlier
-   * one resolved.
+   * Commits the lines added since the last flush once fewer than `maxWritesInFlight` commits are
+   * in flight. The offsets every file had emitted by then are committed when this commit and every
+   * earlier one resolved. `now`: the open batch is cut at once (at shutdown).
    */
-  private async flush(): Promise<void> {
+  private async flush(now = false): Promise<void> {
     await this.awaitInflight(this.maxWritesInFlight - 1);
-    const batch = this.batch;
     const offsets: [FileTailer, number][] = [];
     for (const tailer of this.tailers.values()) {
       if (tailer.emittedOffset !== tailer.committedOffset)
         offsets.push([tailer, tailer.emittedOffset]);
     }
-    if (batch.lines.length === 0 && offsets.length === 0) return;
-    this.batch = new LineBatch();
-    const sink = this.sink as LogSink;
-    const write = batch.lines.length > 0 ? sink.write(batch.lines) : Promise.resolve();
+    if (this.pendingLines === 0 && offsets.length === 0) return;
+    const lines = this.pendingLines;
+    this.pendingLines = 0;
+    this.pendingChars = 0;
+    const writer = this.writer as LogWriter;
+    const write = lines > 0 ? writer.commit({ now }) : Promise.resolve();
     const previous = this.inflight.at(-1);
     this.inflight.push(
       write.then(
@@ -317,7 +329,9 @@ export class FileLogSource implements LogSource {
   }
 
   private rewindAll(): void {
-    this.batch = new LineBatch();
+    this.writer?.reset();
+    this.pendingLines = 0;
+    this.pendingChars = 0;
     for (const tailer of this.tailers.values()) tailer.rewind();
   }
 
@@ -443,7 +457,7 @@ export class FileLogSource implements LogSource {
         fingerprintBytes,
         maxLineBytes: this.options.maxLineBytes,
         ...(compiled.multiline && { multiline: compiled.multiline }),
-        batch: () => this.batch,
+        emit: this.emit,
         stats: this.options.stats,
         now: this.now(),
       });
@@ -544,4 +558,22 @@ function compilePattern(pattern: string): RegExp {
       `logs.files[].multiline.startPattern ${JSON.stringify(pattern)} is not a valid regular expression: ${(error as Error).message}`,
     );
   }
+}
+
+/** The {@link LogWriter} of a sink that only has `write`: lines are collected until the commit. */
+function collectingWriter(sink: LogSink): LogWriter {
+  let lines: LogLine[] = [];
+  return {
+    add: (line) => {
+      lines.push(line);
+    },
+    commit: () => {
+      const taken = lines;
+      lines = [];
+      return taken.length > 0 ? sink.write(taken) : Promise.resolve();
+    },
+    reset: () => {
+      lines = [];
+    },
+  };
 }

@@ -1,10 +1,11 @@
 /**
  * One followed file (one inode): its open handle, its three offsets and the line assembly state.
- * The source drives reading; the tailer turns bytes into log lines in the shared batch.
+ * The source drives reading; the tailer turns bytes into log lines and hands each to the source's
+ * writer as it completes.
  *
  * Offsets, always `committed ≤ emitted ≤ read`:
  * - `readOffset`: the next byte to read;
- * - `emittedOffset`: every byte before it is in a line handed to the batch (a partial line or a
+ * - `emittedOffset`: every byte before it is in a line handed to the writer (a partial line or a
  *   pending multiline record starts here);
  * - `committedOffset`: every byte before it is in a line the sink confirmed: the checkpoint.
  */
@@ -15,13 +16,6 @@ import { extractLevel } from '../log-level.js';
 import type { FileCheckpoint } from './checkpoint.js';
 import { type LineHandler, LineSplitter } from './line-splitter.js';
 import { MultilineJoiner, type MultilineOptions, type RecordHandler } from './multiline.js';
-
-/** Lines waiting for the next `sink.write`, shared by all tailers of a source. */
-export class LineBatch {
-  lines: LogLine[] = [];
-  /** Message characters, a cheap stand-in for the batch's size. */
-  chars = 0;
-}
 
 export interface TailerInit {
   readonly key: string;
@@ -36,7 +30,8 @@ export interface TailerInit {
   readonly fingerprintBytes: number;
   readonly maxLineBytes: number;
   readonly multiline?: MultilineOptions;
-  readonly batch: () => LineBatch;
+  /** Takes each completed line (the source's writer). */
+  readonly emit: (line: LogLine) => void;
   readonly stats: AgentStats;
   readonly now: number;
 }
@@ -66,7 +61,7 @@ export class FileTailer {
 
   private readonly splitter: LineSplitter;
   private readonly joiner: MultilineJoiner | undefined;
-  private readonly batch: () => LineBatch;
+  private readonly output: (line: LogLine) => void;
   private readonly stats: AgentStats;
   /** Bound once: the hot path allocates no closure per chunk. */
   readonly onLine: LineHandler;
@@ -87,7 +82,7 @@ export class FileTailer {
     this.lastGrowthAt = init.now;
     this.splitter = new LineSplitter(init.maxLineBytes);
     this.joiner = init.multiline ? new MultilineJoiner(init.multiline) : undefined;
-    this.batch = init.batch;
+    this.output = init.emit;
     this.stats = init.stats;
     this.onRecord = (message, truncated, endOffset) => this.emit(message, truncated, endOffset);
     const joiner = this.joiner;
@@ -167,8 +162,6 @@ export class FileTailer {
       line.attrs = { truncated: 'true' };
       this.stats.add('lines_truncated');
     }
-    const batch = this.batch();
-    batch.lines.push(line);
-    batch.chars += message.length;
+    this.output(line);
   }
 }
