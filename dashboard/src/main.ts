@@ -54,14 +54,28 @@ async function render(): Promise<void> {
   try {
     if (!session.token()) throw new SignInRequiredError('Sign in with the dashboard token.');
     const done = await page(main, params);
-    if (current === generation) cleanup = done;
-    else done?.();
+    if (current === generation) {
+      cleanup = done;
+      // After a navigation (not the first load), move focus to the new page's heading, so
+      // keyboard and screen-reader users start at the top of what changed.
+      if (current > 1) {
+        const heading = main.querySelector('h1');
+        heading?.setAttribute('tabindex', '-1');
+        heading?.focus({ preventScroll: true });
+      }
+    } else done?.();
   } catch (error) {
     if (current !== generation) return;
     if (error instanceof SignInRequiredError) {
+      const refused = session.token() !== null;
       session.clear();
       (document.getElementById('signout') as HTMLElement).hidden = true;
-      signInPage(main, error.message, () => void render());
+      signInPage(
+        main,
+        refused ? `The API refused the token: ${error.message}.` : error.message,
+        refused,
+        () => void render(),
+      );
     } else {
       mount(main, h('h1', {}, 'Something went wrong'), notice((error as Error).message, 'error'));
     }

@@ -132,8 +132,11 @@ export const overviewPage: Page = async (main) => {
   };
   await draw();
   const timer = setInterval(() => {
-    // Keep focus where it is: refresh only while the page is visible and nothing is focused in it.
-    if (document.visibilityState === 'visible' && !main.contains(document.activeElement))
+    // Refresh only while the page is visible and no control or link has the focus (it would lose it).
+    if (
+      document.visibilityState === 'visible' &&
+      !document.activeElement?.matches('input, select, textarea, button, a')
+    )
       void draw().catch(() => {});
   }, REFRESH_MS);
   return () => clearInterval(timer);

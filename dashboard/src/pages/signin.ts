@@ -2,7 +2,12 @@ import { session } from '../api.js';
 import { h, mount, notice } from '../dom.js';
 
 /** The sign-in form: the dashboard token (and a name for the audit trail). */
-export function signInPage(main: HTMLElement, reason: string, done: () => void): void {
+export function signInPage(
+  main: HTMLElement,
+  reason: string,
+  refused: boolean,
+  done: () => void,
+): void {
   const token = h('input', {
     id: 'token',
     name: 'token',
@@ -30,7 +35,7 @@ export function signInPage(main: HTMLElement, reason: string, done: () => void):
       },
     },
     h('h1', {}, 'Sign in to Vigil'),
-    notice(reason),
+    notice(reason, refused ? 'error' : 'info'),
     h('label', { for: 'token' }, 'Dashboard token'),
     token,
     h(
