@@ -7,11 +7,15 @@
  * Runbooks act only when `VIGIL_REMEDIATION_COMMANDS` maps them to a local command; otherwise
  * every run is a dry run (decided, approved, verified and audited, but nothing is changed).
  */
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseOutboxNotification } from '../lambdas/alert-publisher/sns-message.js';
 import type { TelegramClient } from '../lambdas/notify/telegram-client.js';
 import { noticePublishInput, telegramSender } from '../lambdas/remediation/adapters.js';
+import { createApprovalPage } from '../lambdas/remediation/approval-page.js';
 import { DEFAULT_GUARD_LIMITS } from '../lambdas/remediation/budget.js';
 import { type RemediationChatOps, remediationChatOps } from '../lambdas/remediation/chatops.js';
 import { createDispatcher, mappingsOf } from '../lambdas/remediation/dispatcher.js';
@@ -28,6 +32,7 @@ import {
   REMEDIATION_AUDIT_TABLE,
   REMEDIATION_STATE_TABLE,
 } from '../lambdas/stores/table-schemas.js';
+import type { ProxyHandler } from './proxy-routes.js';
 import type { TableNames } from './resources.js';
 import { localTableName } from './resources.js';
 import type { LocalSns } from './sns.js';
@@ -36,6 +41,22 @@ import {
   type LocalRemediation,
   type StateMachineDefinition,
 } from './step-functions.js';
+
+/** The approval page's path (as `REMEDIATION_APPROVAL_ROUTE` on AWS). */
+export const REMEDIATION_APPROVAL_PATH = '/v1/remediation/approval';
+
+/** The secret of the approval links, generated once and kept in the data directory. */
+async function linkSecretIn(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'remediation-link-secret');
+  const existing = await readFile(file, 'utf8').then(
+    (text) => text.trim(),
+    () => '',
+  );
+  if (existing) return existing;
+  const secret = randomBytes(32).toString('base64url');
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
 
 /** `VIGIL_REMEDIATION_COMMANDS`: `{"RestartService": "sudo systemctl restart nginx", …}`. */
 export const REMEDIATION_COMMANDS_ENV = 'VIGIL_REMEDIATION_COMMANDS';
@@ -96,6 +117,10 @@ export interface LocalRemediationOptions {
   readonly telegramChatId: string;
   readonly logger: Logger;
   readonly commands?: Partial<Record<RunbookName, string>>;
+  /** Holds the secret of the approval links (`remediation-link-secret`). */
+  readonly dataDir: string;
+  /** Base URL of the local API: approval emails link to its `/v1/remediation/approval`. */
+  readonly apiUrl: string;
   /** @default approval 15 min, verification every 2 s, 30 times */
   readonly settings?: Partial<RunSettings>;
   /** @default the synthesized definitions */
@@ -104,6 +129,8 @@ export interface LocalRemediationOptions {
 
 export interface LocalRemediationRuntime {
   readonly chatOps: RemediationChatOps;
+  /** `GET|POST /v1/remediation/approval`: the page behind the approval emails' links. */
+  readonly approvalPage: ProxyHandler;
   readonly stateMachines: LocalRemediation;
   readonly store: DynamoDbRemediationStore;
   stop(): void;
@@ -120,6 +147,8 @@ export async function startLocalRemediation(
     auditTable: localTableName(REMEDIATION_AUDIT_TABLE),
     stateTable: localTableName(REMEDIATION_STATE_TABLE),
   });
+  const secret = await linkSecretIn(options.dataDir);
+  const linkSecret = async () => secret;
   const incidents = storeIncidents(
     new DynamoDbIncidentStore({ client, tableName: tables.incidents }),
   );
@@ -136,7 +165,8 @@ export async function startLocalRemediation(
       });
     },
     incidents,
-    linkSecret: async () => '',
+    linkSecret,
+    approvalBaseUrl: `${options.apiUrl}${REMEDIATION_APPROVAL_PATH}`,
     scripts: {},
     // Locally a verification every 2 s, 30 times: a recovering metric has a minute to show it.
     settings: {
@@ -186,8 +216,17 @@ export async function startLocalRemediation(
       await dispatch(parseOutboxNotification(delivery.message));
     },
   });
+  const page = createApprovalPage({ store, callbacks: stateMachines.callbacks, linkSecret });
   return {
     chatOps: remediationChatOps({ store, callbacks: stateMachines.callbacks, start }),
+    approvalPage: async (event) => {
+      const response = await page({
+        method: event.httpMethod,
+        query: event.queryStringParameters ?? {},
+        body: event.body,
+      });
+      return { statusCode: response.statusCode, headers: response.headers, body: response.body };
+    },
     stateMachines,
     store,
     stop: () => stateMachines.stop(),

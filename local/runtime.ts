@@ -36,7 +36,11 @@ import { ingestRoutes } from './ingest-routes.js';
 import { createLocalLogger } from './logger.js';
 import { type KinesisHandler, StreamPoller } from './poller.js';
 import { proxyRoute } from './proxy-routes.js';
-import { type LocalRemediationRuntime, startLocalRemediation } from './remediation.js';
+import {
+  type LocalRemediationRuntime,
+  REMEDIATION_APPROVAL_PATH,
+  startLocalRemediation,
+} from './remediation.js';
 import { ensureStreams, ensureTables, LOCAL_STREAMS, LOCAL_TABLES } from './resources.js';
 
 export interface LocalRuntimeOptions {
@@ -184,6 +188,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await poller.start();
     }
 
+    // Set once alert delivery starts it (it shares delivery's SNS stand-in and Telegram).
+    let remediation: LocalRemediationRuntime | undefined;
     const routes: Route[] = [
       healthRoute(),
       ...(await dashboardRoutes({
@@ -213,6 +219,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         handler: handlers.alertmanager,
         logger,
       }),
+      // The page behind the approval emails' signed links (it checks them itself).
+      ...(['GET', 'POST'] as const).map((method) =>
+        proxyRoute({
+          method,
+          path: REMEDIATION_APPROVAL_PATH,
+          apiKeyRequired: false,
+          handler: async (event) => {
+            if (!remediation) throw new Error('remediation is not started yet');
+            return remediation.approvalPage(event);
+          },
+          logger,
+        }),
+      ),
       proxyRoute({
         method: 'POST',
         path: REMOTE_WRITE_PATH,
@@ -232,7 +251,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ];
     const api = await startApiServer({ routes, apiKey, logger, port: options.port ?? 4800 });
     cleanups.push({ name: 'api', run: () => api.close() });
-    let remediation: LocalRemediationRuntime | undefined;
     const delivery = await startAlertDelivery({
       dataDir,
       client: clients.documentClient,
@@ -243,6 +261,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       logger,
       remediation: async ({ sns, telegram }) => {
         remediation = await startLocalRemediation({
+          dataDir,
+          apiUrl: api.url,
           client: clients.documentClient,
           tables: LOCAL_TABLES,
           sns,

@@ -5,7 +5,7 @@
  * is mapped) → the metric recovers and the incident resolves → verification passes → the
  * incident records the outcome and the audit trail holds every step.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -165,5 +165,32 @@ describe('Remediation through the local runtime', () => {
           call.method === 'sendMessage' && call.body.text?.includes('RestartService succeeded'),
       ),
     ).toBe(true);
+  });
+
+  it('emails signed links to a page that asks to confirm, and knows the approval was given', async () => {
+    // Prepare: the approval email of the run above (an .eml in the outbox)
+    const emails = await waitFor(
+      'the approval email',
+      async () => {
+        const dir = path.join(dataDir, 'outbox');
+        const files = (await readdir(dir)).filter((file) => file.endsWith('.eml'));
+        const texts = await Promise.all(
+          files.map((file) => readFile(path.join(dir, file), 'utf8')),
+        );
+        return texts.filter((text) => text.includes('Approval needed'));
+      },
+      (found) => found.length >= 1,
+    );
+    const link = /Approve: (http\S+)/.exec(emails[0] ?? '')?.[1] ?? '';
+    expect(link).toContain(`${runtime.url}/v1/remediation/approval?id=`);
+
+    // Act
+    const shown = await fetch(link);
+    const forged = await fetch(link.replace(/sig=[^&]+/, 'sig=forged'));
+
+    // Assess: a GET decides nothing; this run was approved in Telegram already
+    expect(shown.status).toBe(200);
+    expect(await shown.text()).toContain('Already approved by telegram:@alice');
+    expect(forged.status).toBe(403);
   });
 });
