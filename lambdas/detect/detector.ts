@@ -95,11 +95,13 @@ const RECURRING_DAYS = 7;
  * in an hour is itself around 1.5, and subtracting it would blunt every test.
  */
 const RECURRING_FLOOR = 3;
-/** EW weight (per point) of the seasonal model errors that decide whether a profile is used. */
-const ERROR_ALPHA = 0.003;
+/** Memory of the seasonal model errors that decide whether a profile is used. */
+const ERROR_MEMORY_MS = 3 * DAY_MS;
+/** Memory of the long mean the profiles are deviations from: a week, so weekends do not move it. */
+const PLAIN_MEMORY_MS = 7 * DAY_MS;
 /** Profile memory: each visit to a bucket moves it this far, once the first days are learned. */
 const DAILY_ALPHA = 0.15;
-const WEEKLY_ALPHA = 0.3;
+const WEEKLY_ALPHA = 0.5;
 /** A profile is switched on when it cuts the error by this factor and off again above the second. */
 const SEASON_ON = 0.75;
 const SEASON_OFF = 0.9;
@@ -603,13 +605,14 @@ function learnSeasons(
   if (interval === null || interval >= DAY_MS / DAILY_BUCKETS) return;
   const days = (ts - (w.firstTs ?? ts)) / DAY_MS;
   const dev = x - w.plain;
-  w.errPlain += ERROR_ALPHA * (Math.abs(dev) - w.errPlain);
-  w.errDaily += ERROR_ALPHA * (Math.abs(dev - dailyNow) - w.errDaily);
-  w.errWeekly += ERROR_ALPHA * (Math.abs(dev - dailyNow - weeklyNow) - w.errWeekly);
-  w.plain += Math.max(ERROR_ALPHA / 2, 1 / w.n) * (x - w.plain);
+  const ea = Math.max(interval / ERROR_MEMORY_MS, 1 / w.n);
+  w.errPlain += ea * (Math.abs(dev) - w.errPlain);
+  w.errDaily += ea * (Math.abs(dev - dailyNow) - w.errDaily);
+  w.errWeekly += ea * (Math.abs(dev - dailyNow - weeklyNow) - w.errWeekly);
+  w.plain += Math.max(interval / PLAIN_MEMORY_MS, 1 / w.n) * (x - w.plain);
   const perVisit = interval / (DAY_MS / DAILY_BUCKETS);
   updateProfile(w.daily, dp, dev, Math.min(1, perVisit * Math.max(DAILY_ALPHA, 1 / (days + 1))));
-  if (days >= 7) {
+  if (days >= MIN_DAYS_DAILY) {
     const perDay = interval / DAY_MS;
     updateProfile(
       w.weekly,
@@ -620,16 +623,18 @@ function learnSeasons(
   }
 
   // Choose the model that explains the series best, with hysteresis so it does not flap.
-  const e0 = w.errPlain;
-  const e1 = w.errDaily;
-  const e2 = w.errWeekly;
-  let season = w.season;
-  if (days >= MIN_DAYS_DAILY) {
-    if (season === 0 && e1 < SEASON_ON * e0) season = 1;
-    else if (season !== 0 && e1 > SEASON_OFF * e0) season = 0;
+  // A model moves in when it cuts the current error by SEASON_ON; a profile moves out when the
+  // simpler model is within SEASON_OFF of it.
+  const errors = [w.errPlain, w.errDaily, w.errWeekly];
+  const available = days >= MIN_DAYS_WEEKLY ? 3 : days >= MIN_DAYS_DAILY ? 2 : 1;
+  let season = Math.min(w.season, available - 1) as 0 | 1 | 2;
+  let best = 0;
+  for (let k = 1; k < available; k++) if ((errors[k] ?? 0) < (errors[best] ?? 0)) best = k;
+  const current = errors[season] ?? 0;
+  if (best !== season && (errors[best] ?? 0) < SEASON_ON * current) season = best as 0 | 1 | 2;
+  else if (season > 0 && current > SEASON_OFF * (errors[season - 1] ?? 0)) {
+    season = (season - 1) as 0 | 1;
   }
-  if (season === 1 && days >= MIN_DAYS_WEEKLY && e2 < SEASON_ON * e1) season = 2;
-  else if (season === 2 && e2 > SEASON_OFF * e1) season = 1;
   if (season !== w.season) {
     // Keep the deseasonalised statistics continuous across the switch.
     const before = w.season === 0 ? 0 : w.season === 1 ? dailyNow : dailyNow + weeklyNow;

@@ -1,7 +1,7 @@
 /**
- * Daily and weekly profiles learned online: 24 hour-of-day buckets and 7 day-of-week buckets,
- * read and updated with linear interpolation between bucket centres so the profile is a smooth
- * curve rather than a staircase. Profiles hold deviations from the series' long mean, so they
+ * Daily and weekly profiles learned online: 24 hour-of-day buckets, read and updated with linear
+ * interpolation between bucket centres so the daily profile is a smooth curve rather than a
+ * staircase, and 7 day-of-week buckets, used as steps. Profiles hold deviations from the series' long mean, so they
  * stay meaningful when the mean drifts. All times are UTC epoch milliseconds.
  */
 
@@ -34,8 +34,15 @@ export function cyclePosition(
 
 export const dailyPosition = (ts: number): CyclePosition =>
   cyclePosition(ts, DAY_MS, DAILY_BUCKETS);
-export const weeklyPosition = (ts: number): CyclePosition =>
-  cyclePosition(ts, WEEK_MS, WEEKLY_BUCKETS, WEEK_OFFSET_MS);
+/**
+ * Day of the week, as a step rather than interpolated: weekly patterns are mostly steps at
+ * midnight (weekend versus weekday), which interpolation between noons would smear over a day.
+ */
+export function weeklyPosition(ts: number): CyclePosition {
+  const phase = ((((ts + WEEK_OFFSET_MS) % WEEK_MS) + WEEK_MS) % WEEK_MS) / WEEK_MS;
+  const i0 = Math.min(WEEKLY_BUCKETS - 1, Math.floor(phase * WEEKLY_BUCKETS));
+  return { i0, i1: i0, f: 0 };
+}
 
 export function profileAt(profile: readonly number[], p: CyclePosition): number {
   return (profile[p.i0] ?? 0) * (1 - p.f) + (profile[p.i1] ?? 0) * p.f;

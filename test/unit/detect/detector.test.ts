@@ -92,6 +92,29 @@ describe('Function: scorePoint', () => {
     );
   });
 
+  it('learns a weekly cycle: quiet weekends stop alerting once two weeks are seen', () => {
+    // Prepare: 4 weeks from a Monday, daily sine, weekends 25 lower.
+    const g = gaussian(77);
+    const n = (28 * DAY) / STEP;
+    const points = Array.from({ length: n }, (_, i) => {
+      const ts = T0 + i * STEP;
+      const day = new Date(ts).getUTCDay();
+      const weekend = day === 0 || day === 6;
+      return {
+        ts,
+        value: 50 + 10 * Math.sin((2 * Math.PI * i * STEP) / DAY) - (weekend ? 25 : 0) + g(),
+      };
+    });
+
+    // Act
+    const { results, state } = run(points);
+
+    // Assess
+    expect(new Date(T0).getUTCDay()).toBe(1);
+    expect(state.season).toBe(2);
+    expect(alertsAt(results).filter((i) => i * STEP >= 15 * DAY)).toEqual([]);
+  });
+
   it('catches a level shift soon after it happens, once per episode, and re-baselines', () => {
     // Prepare
     const values = noisy(2000, 17).map((v, i) => (i >= 1000 ? v + 10 : v));
