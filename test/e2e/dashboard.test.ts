@@ -50,12 +50,22 @@ async function dashboardApi<T>(route: string, params: Record<string, string> = {
   return (await response.json()) as T;
 }
 
-/** CPU counters of one CPU every 15 s over [from, to), idle `idleShare` of the time. */
-function cpuPoints(from: number, to: number, idleShare: number) {
+/**
+ * CPU counters of one CPU every 10 s for the hour before `end`: about 10 % busy (with a little
+ * deterministic noise) until `shiftAt`, 98 % busy after. The default rules see both the
+ * threshold (HighCpu: above 90 % for 5 minutes) and the change (CpuAnomaly).
+ */
+function cpuHistory(end: number, count: number, shiftAt: number) {
+  let seed = 7;
+  const noise = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31 - 0.5;
+  };
   const metrics = [];
   let idle = 1_000;
   let user = 1_000;
-  for (let ts = from; ts < to; ts += 15_000) {
+  for (let i = 0; i < count; i++) {
+    const ts = end - (count - i) * 10_000;
     metrics.push({
       name: 'node_cpu_seconds_total',
       labels: { cpu: '0', mode: 'idle' },
@@ -68,8 +78,9 @@ function cpuPoints(from: number, to: number, idleShare: number) {
       value: user,
       ts,
     });
-    idle += 15 * idleShare;
-    user += 15 * (1 - idleShare);
+    const busy = i >= shiftAt ? 0.98 : 0.1 + noise() * 0.04;
+    idle += 10 * (1 - busy);
+    user += 10 * busy;
   }
   return metrics;
 }
@@ -109,13 +120,13 @@ describe('Dashboard in a browser', () => {
     const hostAgent = runtime.hostAgentId as string;
     expect(hostAgent).toBeTruthy();
 
-    // Prepare: a second host whose CPU has been busy for 10 minutes (HighCpu fires), with logs.
+    // Prepare: a second host quiet for an hour, then busy for the last 7 minutes (HighCpu and
+    // CpuAnomaly fire), with logs; pushed in order, in batches, as an agent would.
     const now = Date.now();
-    await ingest('/v1/metrics', {
-      v: 1,
-      agent: AGENT,
-      metrics: cpuPoints(now - 10 * 60_000, now, 0.02),
-    });
+    const history = cpuHistory(now, 360, 318);
+    for (let i = 0; i < history.length; i += 60) {
+      await ingest('/v1/metrics', { v: 1, agent: AGENT, metrics: history.slice(i, i + 60) });
+    }
     await ingest('/v1/logs', {
       v: 1,
       agent: AGENT,
@@ -139,7 +150,9 @@ describe('Dashboard in a browser', () => {
       () => dashboardApi<Overview>('overview'),
       (found) =>
         found.hosts.some((host) => host.agentId === hostAgent) &&
-        found.incidents.recent.some((i) => i.ruleId === 'HighCpu' && i.labels.agent === AGENT.id),
+        ['HighCpu', 'CpuAnomaly'].every((rule) =>
+          found.incidents.recent.some((i) => i.ruleId === rule && i.labels.agent === AGENT.id),
+        ),
       60_000,
       250,
     );
@@ -184,7 +197,10 @@ describe('Dashboard in a browser', () => {
     await page.locator('h1', { hasText: AGENT.id }).waitFor();
     const busyCpu = page.locator('#chart-cpu');
     await busyCpu.waitFor();
-    expect(Number(await busyCpu.getAttribute('data-markers'))).toBeGreaterThanOrEqual(1);
+    // Both incidents as markers, and the detector's deviation as an anomaly span.
+    expect(Number(await busyCpu.getAttribute('data-markers'))).toBeGreaterThanOrEqual(2);
+    await page.locator('.deviations li', { hasText: 'node_cpu' }).first().waitFor();
+    expect(Number(await busyCpu.getAttribute('data-anomalies'))).toBeGreaterThanOrEqual(1);
     // Its log lines were mined into templates by the logs detector.
     await page.locator('.templates li[data-template]').first().waitFor();
     expect(await page.locator('.templates').textContent()).toContain('request timed out after');

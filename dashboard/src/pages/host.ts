@@ -382,7 +382,7 @@ export const hostPage: Page = async (main, [agent = '']) => {
                       deviation.direction === 'up' ? 'higher' : 'lower',
                     ),
                     h('code', {}, deviation.series),
-                    ` score ${deviation.peak.toFixed(2)}, ${time(deviation.since)} – ${time(deviation.lastTs)}`,
+                    ` score ${deviation.peak.toFixed(2)}, ${deviation.since === deviation.lastTs ? `at ${time(deviation.since)}` : `${time(deviation.since)} – ${time(deviation.lastTs)}`}`,
                   ),
                 ),
               ),
