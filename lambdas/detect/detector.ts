@@ -136,8 +136,10 @@ export class DetectorConfigError extends RangeError {
 export function resolveDetectorConfig(config: Partial<DetectorConfig> = {}): DetectorConfig {
   const out: Record<string, number | boolean> = { ...DEFAULT_DETECTOR_CONFIG };
   for (const [key, value] of Object.entries(config)) {
+    if (!Object.hasOwn(CONFIG_LIMITS, key)) {
+      throw new DetectorConfigError(`unknown detector setting ${key}`);
+    }
     const limits = CONFIG_LIMITS[key as keyof DetectorConfig];
-    if (limits === undefined) throw new DetectorConfigError(`unknown detector setting ${key}`);
     if (value === undefined) continue;
     if (limits === 'boolean') {
       if (typeof value !== 'boolean') throw new DetectorConfigError(`${key} must be true or false`);
@@ -225,7 +227,7 @@ function upgrade(old: DetectorState): DetectorState {
   const config = (old as { config?: unknown }).config;
   if (typeof config === 'object' && config !== null) {
     for (const [key, value] of Object.entries(config)) {
-      if (!(key in CONFIG_LIMITS)) continue;
+      if (!Object.hasOwn(CONFIG_LIMITS, key)) continue;
       try {
         resolveDetectorConfig({ [key]: value });
         kept[key] = value;
