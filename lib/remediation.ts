@@ -73,6 +73,30 @@ export interface RemediationProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/**
+ * The RunScript allow-list of the `remediationScripts` context: JSON (inline or in cdk.json),
+ * validated at synth so a bad entry fails naming the script and key.
+ *
+ * @example
+ * npx cdk deploy -c remediationScripts='{"clear-tmp":{"document":"AWS-RunShellScript","commands":["find /tmp -mtime +{{ days }} -delete"],"parameters":{"days":{"pattern":"[0-9]{1,3}"}}}}'
+ */
+export function remediationScriptsFromContext(value: unknown): ScriptAllowList {
+  if (value === undefined || value === null || value === '') return {};
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new Error('context "remediationScripts" must be a JSON object of script id → script');
+    }
+  }
+  try {
+    return parseScriptAllowList(parsed);
+  } catch (error) {
+    throw new Error(`context "remediationScripts": ${(error as Error).message}`);
+  }
+}
+
 /** Path of the email approval page on the API. */
 export const REMEDIATION_APPROVAL_ROUTE = '/v1/remediation/approval';
 

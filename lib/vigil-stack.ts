@@ -14,6 +14,7 @@ import {
   REMEDIATION_APPROVAL_ROUTE,
   REMEDIATION_APPROVAL_THROTTLE,
   Remediation,
+  remediationScriptsFromContext,
 } from './remediation.js';
 import { RemoteWriteApi } from './remote-write-api.js';
 import { RulesConfig } from './rules-config.js';
@@ -148,6 +149,7 @@ export class VigilStack extends Stack {
       api: this.ingestApi.api,
       encryptionKey,
       telegramChatId: context.alerting.telegramChatId,
+      scripts: remediationScriptsFromContext(this.node.tryGetContext('remediationScripts')),
       removalPolicy: props.dataRemovalPolicy,
     });
     this.remediation.connectChatOps(this.webhookApi.chatops);
@@ -252,6 +254,18 @@ export class VigilStack extends Stack {
       'AlertmanagerSecretArn',
       this.webhookApi.alertmanagerSecret.secretArn,
       'Secret {"token"} Alertmanager presents as bearer token',
+    );
+    for (const [runbook, machine] of Object.entries(this.remediation.stateMachines)) {
+      output(
+        `${runbook}StateMachineArn`,
+        machine.stateMachineArn,
+        `Runbook ${runbook}: aws stepfunctions start-execution --state-machine-arn <this> --input '{"target":…}'`,
+      );
+    }
+    output(
+      'RemediationAuditTableName',
+      this.remediation.auditTable.tableName,
+      'DynamoDB remediation audit trail (one partition per execution ARN)',
     );
     output(
       'PrometheusRemoteWriteUrl',
