@@ -6,6 +6,7 @@ import { collectOnce, startAgent } from './agent.js';
 import { parseCommandLine } from './config/command-line.js';
 import { ConfigError } from './config/errors.js';
 import type { AgentConfig } from './config/schema.js';
+import { tuneHeap } from './heap.js';
 import { createLogger } from './logger.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -32,6 +33,7 @@ Flags override the environment, which overrides the file. Documentation: README.
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
+  tuneHeap();
   let commandLine: ReturnType<typeof parseCommandLine>;
   try {
     commandLine = parseCommandLine(argv);

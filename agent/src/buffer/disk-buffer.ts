@@ -98,6 +98,8 @@ interface PendingAppend {
 }
 
 const MAX_GROUP_BYTES = 8 * 1_048_576;
+/** A reader waiting longer than this for a record is idle: it lets go of its scratch buffer. */
+const LONG_WAIT_MS = 2_000;
 /** A read buffer meant for reuse is allocated in multiples of this. */
 const FRAME_ROUNDING = 262_144;
 const SEGMENT_SUFFIX = '.seg';
@@ -200,8 +202,9 @@ export class DiskBuffer {
    *
    * `scratch` (the `frame` of a record the caller is done with) is read into when the record fits:
    * under load the sender then reuses a few buffers instead of allocating one per batch, garbage
-   * that piles up between major collections. After a wait for records it is not used, so an idle
-   * sender lets go of its large buffers.
+   * that piles up between major collections. After a long wait for records (idle, not the short
+   * ones of a sender that keeps up with a busy source) it is not used, so an idle sender lets go
+   * of its large buffers.
    */
   async next(scratch?: Buffer): Promise<BufferRecord | undefined> {
     let reuse = scratch;
@@ -209,8 +212,9 @@ export class DiskBuffer {
       if (this.closing) return undefined;
       const entry = this.takeUnread();
       if (!entry) {
-        reuse = undefined;
+        const waitStarted = Date.now();
         await new Promise<void>((resolve) => this.readWaiters.push(resolve));
+        if (Date.now() - waitStarted > LONG_WAIT_MS) reuse = undefined;
         continue;
       }
       const id = `${entry.segment.seq}:${entry.offset}`;

@@ -74,7 +74,7 @@ const INITIAL_BATCH_BYTES = 16_384;
  * would otherwise allocate (and leave to the GC) a series of doubling buffers up to the batch
  * limit, tens of MB of garbage between collections.
  */
-const MAX_SPARE_BUFFERS = 4;
+const MAX_SPARE_BUFFERS = 8;
 const SUFFIX = ']}';
 const COMMA = 0x2c;
 
@@ -90,6 +90,8 @@ export class Batcher<T extends LogLine | MetricPoint> {
   private timer?: NodeJS.Timeout;
   /** Payload buffers free for reuse (see {@link MAX_SPARE_BUFFERS}). */
   private spare: Buffer[] = [];
+  /** Size of the last batch cut, for the next payload buffer when there is no spare. */
+  private lastBatchBytes = 0;
 
   constructor(
     private readonly kind: BufferKind,
@@ -182,8 +184,13 @@ export class Batcher<T extends LogLine | MetricPoint> {
     });
     // Writers get the rejection; this only keeps an unobserved one from crashing the process.
     done.catch(() => {});
+    // Without a spare, as large as the last batch: under load that is the limit, one allocation
+    // instead of a series of doublings (garbage that outlives the young generation).
     const buf =
-      this.spare.pop() ?? Buffer.allocUnsafeSlow(Math.min(INITIAL_BATCH_BYTES, this.maxBytes));
+      this.spare.pop() ??
+      Buffer.allocUnsafeSlow(
+        Math.min(Math.max(INITIAL_BATCH_BYTES, this.lastBatchBytes), this.maxBytes),
+      );
     const batch: OpenBatch = { buf, used: 0, items: 0, done, settle };
     this.reserve(batch, this.prefix.length + SUFFIX.length);
     batch.used = this.prefix.copy(batch.buf, 0);
@@ -200,6 +207,7 @@ export class Batcher<T extends LogLine | MetricPoint> {
     clearTimeout(this.timer);
     this.timer = undefined;
     batch.used += batch.buf.write(SUFFIX, batch.used, 'latin1');
+    this.lastBatchBytes = batch.used;
     if (idle) this.spare = [];
     const buf = batch.buf;
     this.store.append(this.kind, batch.items, buf.subarray(0, batch.used)).then(() => {

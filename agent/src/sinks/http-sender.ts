@@ -49,6 +49,8 @@ interface Answer {
   readonly retryAfter?: string;
 }
 
+/** A worker waiting longer than this for a batch releases its gzip stream and body buffer. */
+const IDLE_RELEASE_MS = 2_000;
 /** Error answers are JSON of a few hundred bytes; more is kept only for the log line. */
 const MAX_ANSWER_BYTES = 64 * 1_024;
 
@@ -126,7 +128,12 @@ export class HttpSender {
     let scratch: Buffer | undefined;
     while (!this.stopping) {
       const next = buffer.next(scratch);
+      // Idle (no batch for a while): the gzip stream and the body buffer are let go, nearly 1 MB
+      // per worker that an agent sending a few metric batches a minute does not need to hold.
+      const idle = setTimeout(() => gzip.close(), IDLE_RELEASE_MS);
+      idle.unref();
       const record = await this.untilStopped(next);
+      clearTimeout(idle);
       if (record === 'stop') {
         void next.then((late) => late && buffer.release(late.id));
         return;
@@ -350,16 +357,21 @@ export class HttpSender {
 }
 
 /** Output buffer of a worker's gzip stream: a few trips to the threadpool per batch. */
-const GZIP_CHUNK_BYTES = 131_072;
+const GZIP_CHUNK_BYTES = 32_768;
+/** A worker's body buffer starts this large and grows (in these steps) for a larger batch. */
+const BODY_BYTES = 262_144;
 
 /**
  * One gzip stream per worker, reset after each batch (a complete gzip member each time): the
- * compressor's state and output buffer are allocated once instead of per batch, and the output
- * takes only the compressed bytes of that buffer (a new one is allocated once it is used up; the
- * bodies handed out stay valid).
+ * compressor's state and output buffer are allocated once instead of per batch. The compressed
+ * bytes are copied into the worker's body buffer, reused for every batch: the body handed out is
+ * valid until the next `encode`, by which time the worker is done with its batch. Bodies are the
+ * longest-lived buffers of a send (the request's duration), so a new one per batch would pile up
+ * as garbage in the old generation between major collections.
  */
 class GzipEncoder {
   private engine?: Gzip;
+  private body?: Buffer;
 
   constructor(private readonly level: number) {}
 
@@ -376,9 +388,18 @@ class GzipEncoder {
     }
     const engine = this.engine;
     return new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
+      let length = 0;
       let done = false;
-      const onData = (chunk: Buffer) => chunks.push(chunk);
+      const onData = (chunk: Buffer) => {
+        let body = this.body;
+        if (!body || body.length < length + chunk.length) {
+          const size = Math.ceil((length + chunk.length) / BODY_BYTES) * BODY_BYTES;
+          const grown = Buffer.allocUnsafeSlow(size);
+          body?.copy(grown, 0, 0, length);
+          this.body = body = grown;
+        }
+        length += chunk.copy(body, length);
+      };
       const finish = (error?: Error | null) => {
         if (done) return;
         done = true;
@@ -396,7 +417,7 @@ class GzipEncoder {
         }
         // Not in the type definitions, but every zlib stream has it: deflateReset.
         (engine as Gzip & { reset(): void }).reset();
-        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+        resolve((this.body as Buffer).subarray(0, length));
       };
       engine.on('data', onData);
       engine.on('error', finish);
@@ -404,8 +425,10 @@ class GzipEncoder {
     });
   }
 
+  /** Lets go of the stream and the body buffer (a new `encode` allocates them again). */
   close(): void {
     this.engine?.destroy();
     this.engine = undefined;
+    this.body = undefined;
   }
 }
