@@ -349,6 +349,7 @@ describe('VigilStack: ingest API', () => {
 
     // Assess: no writes to metrics, logs or agents (BatchWriteItem), no stream access
     expect([...new Set(actions.filter((a) => !a.startsWith('xray:')))].sort()).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
