@@ -93,11 +93,7 @@ describe('Function: createChatOps with remediation (approval buttons)', () => {
     await handle(request(callbackUpdate(KEYBOARD[0]?.[0]?.callback_data ?? '', KEYBOARD)));
 
     // Assess
-    expect(callbacks.fail).toHaveBeenCalledWith(
-      'token-xyz',
-      'Denied',
-      'denied by telegram:7002',
-    );
+    expect(callbacks.fail).toHaveBeenCalledWith('token-xyz', 'Denied', 'denied by telegram:7002');
     expect(callbacks.succeed).not.toHaveBeenCalled();
     const toasts = calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => c.body.text);
     expect(toasts).toEqual([
