@@ -45,8 +45,8 @@ export interface LogDetectionConfig {
     /** Minutes the anomaly detector watches before it may alert. */
     readonly warmupMinutes: number;
     /**
-     * The anomaly detector's sensitivity for these series (1 is its default for metrics). Counts
-     * per minute are steadier than most metrics, and a tenfold jump of one template should alert.
+     * The anomaly detector's sensitivity for these series: 1, as for metrics (a tenfold jump of a
+     * steady template alerts at 1; above 1 white noise alone raises false alerts).
      */
     readonly sensitivity: number;
   };
@@ -104,7 +104,7 @@ export const DEFAULT_LOG_DETECTION_CONFIG: LogDetectionConfig = {
   miner: DEFAULT_MINER_CONFIG,
   newPattern: { enabled: true, warmupLines: 1_000, warmupMs: 3_600_000, minLevel: 'warn' },
   errorBurst: { enabled: true, perMinute: 50 },
-  patternAnomaly: { enabled: true, maxSeries: 20, warmupMinutes: 60, sensitivity: 2 },
+  patternAnomaly: { enabled: true, maxSeries: 20, warmupMinutes: 60, sensitivity: 1 },
   keywords: DEFAULT_KEYWORD_RULES,
 };
 
