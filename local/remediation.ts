@@ -165,6 +165,8 @@ export async function startLocalRemediation(
       });
     },
     incidents,
+    onTelegramError: (error) =>
+      log.warn('Telegram message not sent; email carries it', { error: error as Error }),
     linkSecret,
     approvalBaseUrl: `${options.apiUrl}${REMEDIATION_APPROVAL_PATH}`,
     scripts: {},

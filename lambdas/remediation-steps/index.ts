@@ -30,6 +30,7 @@ const env = process.env;
 const secrets = new SecretsManagerClient({});
 const { settings, limits, scripts } = remediationSettingsFromEnv(env);
 const approvalBaseUrl = env[ENV.remediationApprovalUrl];
+const chatId = env[ENV.telegramChatId];
 
 const steps = createRemediationSteps({
   store: new DynamoDbRemediationStore({
@@ -37,10 +38,15 @@ const steps = createRemediationSteps({
     auditTable: requireEnv(env, ENV.remediationAuditTable),
     stateTable: requireEnv(env, ENV.remediationStateTable),
   }),
-  telegram: telegramSender(
-    telegramClientFrom(secretsManagerBotToken(secrets, requireEnv(env, ENV.telegramSecretArn))),
-    requireEnv(env, ENV.telegramChatId),
-  ),
+  // Without a Telegram chat (context telegramChatId unset), approvals and outcomes go by email.
+  telegram: chatId
+    ? telegramSender(
+        telegramClientFrom(secretsManagerBotToken(secrets, requireEnv(env, ENV.telegramSecretArn))),
+        chatId,
+      )
+    : { send: async () => undefined },
+  onTelegramError: (error) =>
+    logger.warn('Telegram message not sent; email carries it', { error: error as Error }),
   publish: snsNoticePublisher(new SNSClient({}), requireEnv(env, ENV.alertsTopicArn)),
   incidents: storeIncidents(
     new DynamoDbIncidentStore({ client, tableName: requireEnv(env, ENV.incidentsTable) }),

@@ -70,6 +70,8 @@ export interface RemediationStepsDeps {
   readonly limits: GuardLimits;
   /** @default Date.now */
   readonly now?: () => number;
+  /** Told when a Telegram message could not be sent (the run goes on: email still asks). */
+  readonly onTelegramError?: (error: unknown) => void;
   /** Approval ids. @default 16 random bytes, base64url */
   readonly newId?: () => string;
 }
@@ -120,6 +122,21 @@ const SEVERITY_OF_RISK = { low: 'info', medium: 'warning', high: 'critical' } as
 export function createRemediationSteps(deps: RemediationStepsDeps) {
   const clock = deps.now ?? Date.now;
   const newId = deps.newId ?? (() => randomBytes(16).toString('base64url'));
+
+  /**
+   * Telegram is one channel of two: when it fails (no bot token yet, Telegram down) the email on
+   * the alerts topic still asks or tells, so the run must not fail (or retry into duplicates).
+   */
+  async function sendTelegram(
+    text: string,
+    replyMarkup?: Parameters<RemediationTelegram['send']>[1],
+  ): Promise<void> {
+    try {
+      await deps.telegram.send(text, replyMarkup);
+    } catch (error) {
+      deps.onTelegramError?.(error);
+    }
+  }
 
   async function prepare(event: Extract<StepEvent, { step: 'prepare' }>): Promise<PrepareResult> {
     const runbook = runbookOf(event.runbook);
@@ -180,7 +197,7 @@ export function createRemediationSteps(deps: RemediationStepsDeps) {
       ...(run.incidentId ? { incidentId: run.incidentId } : {}),
     });
     const telegram = approvalTelegram(run, approvalId);
-    await deps.telegram.send(telegram.text, telegram.replyMarkup);
+    await sendTelegram(telegram.text, telegram.replyMarkup);
     const expires = Math.ceil(expiresAt / 1000);
     const baseUrl = deps.approvalBaseUrl;
     const secret = baseUrl ? await deps.linkSecret() : '';
@@ -282,7 +299,7 @@ export function createRemediationSteps(deps: RemediationStepsDeps) {
       ...(incidentId ? { incidentId } : {}),
       ...(state.approval ? { approvedBy: state.approval.approvedBy } : {}),
     };
-    await deps.telegram.send(outcomeTelegram(subject, final));
+    await sendTelegram(outcomeTelegram(subject, final));
     const email = outcomeEmail(subject, final);
     await deps.publish({
       kind: 'remediation-outcome',

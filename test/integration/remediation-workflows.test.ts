@@ -282,6 +282,49 @@ describe('Function: RestartService state machine (synthesized, local)', () => {
     expect(trail.at(-1)).toMatchObject({ type: 'outcome', status: 'approval-timeout' });
   });
 
+  it('goes on when Telegram fails: the email still asks, and the outcome is recorded', async () => {
+    // Prepare: a Telegram that always fails
+    const notices: RemediationNotice[] = [];
+    const telegramErrors: unknown[] = [];
+    const steps = createRemediationSteps({
+      store: world.store,
+      telegram: {
+        send: async () => {
+          throw new Error('Telegram sendMessage failed: 401 Unauthorized');
+        },
+      },
+      onTelegramError: (error) => telegramErrors.push(error),
+      publish: async (notice) => {
+        notices.push(notice);
+      },
+      incidents: { status: async () => undefined, record: async () => undefined },
+      linkSecret: async () => 's',
+      scripts: {},
+      settings: { ...DEFAULT_RUN_SETTINGS, approvalTimeoutSeconds: 1 },
+      limits: DEFAULT_GUARD_LIMITS,
+    });
+    const sfn = await createLocalRemediation({
+      definitions: world.definitions,
+      steps: steps as never,
+    });
+
+    // Act
+    const execution = await sfn.start('RestartService', {
+      target: nextInstance(),
+      parameters: { unit: 'nginx' },
+      risk: 'medium',
+    });
+    const failure = await failureOf(execution.result);
+
+    // Assess: timed out (nobody answered), not RecordFailed
+    expect(failure.error).toBe('ApprovalTimedOut');
+    expect(notices.map((notice) => notice.kind)).toEqual([
+      'remediation-approval',
+      'remediation-outcome',
+    ]);
+    expect(telegramErrors).toHaveLength(2);
+  });
+
   it('fails with ActionFailed and escalates when the command fails, with its output', async () => {
     // Prepare
     const sfn = await runtime('RestartService', 'echo "Job for nginx.service failed" >&2; exit 1');
