@@ -1,6 +1,5 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { LambdaIntegration, type RequestValidator, type RestApi } from 'aws-cdk-lib/aws-apigateway';
-import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -9,6 +8,7 @@ import { ENV } from '../lambdas/shared/config.js';
 import { type Alerting, grantSecretValue } from './alerting.js';
 import type { AlertingState } from './alerting-state.js';
 import { acknowledgeApiKeyAuth } from './api-auth.js';
+import type { Remediation } from './remediation.js';
 import type { Storage } from './storage.js';
 import { grantOnTable } from './tables.js';
 import { VigilFunction } from './vigil-function.js';
@@ -118,9 +118,14 @@ export class QueryApi extends Construct {
     }
   }
 
-  /** Lets the dashboard list remediation executions from their audit trail (a Scan). */
-  public readRemediations(auditTable: Table): void {
-    this.handler.addEnvironment(ENV.remediationAuditTable, auditTable.tableName);
-    grantOnTable(auditTable, this.handler, 'dynamodb:Scan');
+  /**
+   * Lets the dashboard list remediation executions (a Scan of the audit trail) and start runbooks
+   * as ChatOps `/run` does (the remediation environment and StartExecution).
+   */
+  public connectRemediation(remediation: Remediation): void {
+    for (const [name, value] of Object.entries(remediation.environment))
+      this.handler.addEnvironment(name, value);
+    remediation.grantStart(this.handler);
+    grantOnTable(remediation.auditTable, this.handler, 'dynamodb:Scan');
   }
 }

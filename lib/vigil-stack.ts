@@ -153,7 +153,7 @@ export class VigilStack extends Stack {
       removalPolicy: props.dataRemovalPolicy,
     });
     this.remediation.connectChatOps(this.webhookApi.chatops);
-    this.queryApi.readRemediations(this.remediation.auditTable);
+    this.queryApi.connectRemediation(this.remediation);
 
     this.addOutputs();
   }

@@ -15,6 +15,7 @@ import { DynamoDbIncidentHistory } from '../lambdas/query/incident-history.js';
 import { DynamoDbTemplateReader } from '../lambdas/query/log-templates.js';
 import { DynamoDbRemediationHistory } from '../lambdas/query/remediation-history.js';
 import { DASHBOARD_ROUTES } from '../lambdas/query/routes.js';
+import type { RemediationChatOps } from '../lambdas/remediation/chatops.js';
 import { DynamoDbAgentRegistry } from '../lambdas/stores/dynamodb-agent-registry.js';
 import { DynamoDbLogStore } from '../lambdas/stores/dynamodb-log-store.js';
 import { DynamoDbMetricStore } from '../lambdas/stores/dynamodb-metric-store.js';
@@ -47,6 +48,8 @@ export interface DashboardRoutesOptions {
   readonly tables: TableNames;
   readonly incidents: IncidentService;
   readonly token: string;
+  /** The local remediation's ChatOps part, once it is started (runbooks from the dashboard). */
+  readonly remediation?: () => Pick<RemediationChatOps, 'run'> | undefined;
   readonly logger: Logger;
 }
 
@@ -67,6 +70,7 @@ export async function dashboardRoutes(options: DashboardRoutesOptions): Promise<
       client,
       tableName: localTableName(REMEDIATION_AUDIT_TABLE),
     }),
+    ...(options.remediation ? { remediation: options.remediation } : {}),
     tokens: async () => [options.token],
   });
   const apiRoutes = Object.values(DASHBOARD_ROUTES).map(({ method, path: routePath }) =>

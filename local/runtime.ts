@@ -197,6 +197,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         tables: LOCAL_TABLES,
         incidents: handlers.incidents,
         token: dashboardToken,
+        remediation: () => remediation?.chatOps,
         logger,
       })),
       ...ingestRoutes({ kinesis: clients.kinesis, streams: LOCAL_STREAMS, logger }),

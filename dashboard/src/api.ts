@@ -131,8 +131,8 @@ export const api = {
   incident: (id: string) => call<IncidentDetail>('GET', 'incident', { id }),
   logs: (agent: string, limit: number) =>
     call<{ items: StoredLogLine[]; next?: number }>('GET', 'logs', { agent, limit }),
-  act: (action: IncidentActionName, id: string, extra: Record<string, string> = {}) =>
-    call<{ incident: Incident; changed: boolean }>('POST', 'incident/action', {
+  act: (action: IncidentActionName, id: string, extra: Record<string, unknown> = {}) =>
+    call<{ incident: Incident; changed: boolean; message?: string }>('POST', 'incident/action', {
       action,
       id,
       user: session.user(),

@@ -11,6 +11,7 @@ import { incidentMatchers } from '../chatops/chatops.js';
 import { incidentActions } from '../chatops/incident-actions.js';
 import { IncidentConfigError } from '../incidents/errors.js';
 import type { IncidentService } from '../incidents/service.js';
+import type { RemediationChatOps } from '../remediation/chatops.js';
 import { errorResult, jsonResult } from '../shared/api-errors.js';
 import { describeIssues } from '../shared/validation.js';
 import type { SeriesStateStore } from '../stores/dynamodb-series-state-store.js';
@@ -67,6 +68,11 @@ export interface DashboardDeps {
   readonly seriesState?: SeriesStateStore;
   /** The log template miner's state; absent where log templates are not mined (the page says so). */
   readonly templates?: TemplateReader;
+  /**
+   * Starts runbooks as ChatOps `/run` does (the same code); a getter, since the local runtime
+   * starts remediation after its routes. Absent or undefined: the action says it is unavailable.
+   */
+  readonly remediation?: () => Pick<RemediationChatOps, 'run'> | undefined;
   /** The remediation audit trail; absent where remediation is not deployed (the page says so). */
   readonly remediations?: RemediationHistory;
   /** The tokens accepted in `Authorization: Bearer`; read per request, cached by the caller. */
@@ -107,6 +113,17 @@ export function pageOfLines<T extends { ts: number }>(
   return whole.length > 0
     ? { items: whole, next: last }
     : { items: lines.slice(0, limit), next: last - 1 };
+}
+
+/** A ChatOps reply (Telegram HTML) as plain text for the dashboard. */
+export function plainText(html: string): string {
+  return html
+    .replace(/<[^>]*>/g, '')
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&amp;', '&');
 }
 
 export function createDashboardHandler(deps: DashboardDeps): Handler {
@@ -281,11 +298,26 @@ export function createDashboardHandler(deps: DashboardDeps): Handler {
       case 'runbook': {
         const found = await deps.service.get(action.id);
         if (!found) return errorResult(404, `incident ${action.id} not found`);
-        if (!found.runbook) return errorResult(400, `incident ${action.id} has no runbook`);
-        return jsonResult(501, {
-          error: 'not_implemented',
-          message:
-            'starting a runbook from the dashboard is not available yet; start it from ChatOps with /run RUNBOOK TARGET',
+        const remediation = deps.remediation?.();
+        if (!remediation)
+          return jsonResult(501, {
+            error: 'not_implemented',
+            message: 'remediation runbooks are not part of this deployment',
+          });
+        // The ChatOps command, so the run goes through exactly what `/run` does (policy,
+        // approval for anything above low risk, budget, audit trail).
+        const command = [
+          '/run',
+          action.runbook,
+          action.target,
+          ...Object.entries(action.parameters).map(([name, value]) => `${name}=${value}`),
+          ...(action.dryRun ? ['--dry-run'] : []),
+        ].join(' ');
+        const reply = plainText(await remediation.run(command, by));
+        return jsonResult(200, {
+          incident: found,
+          changed: reply.startsWith('▶'),
+          message: reply,
         });
       }
     }

@@ -2,6 +2,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
+import { remediationChatOpsFromEnv } from '../remediation/chatops-from-env.js';
 import { ENV, requireEnv } from '../shared/config.js';
 import { logger } from '../shared/powertools.js';
 import { secretField } from '../shared/secret-json.js';
@@ -25,6 +26,8 @@ const metricStore = metricReaderFromEnv(env);
 const logStore = logStoreFromEnv(env);
 const client = documentClient();
 const remediationAuditTable = env[ENV.remediationAuditTable];
+// Set where the stack has remediation (QueryApi.connectRemediation), as for the ChatOps Lambda.
+const { remediation } = remediationChatOpsFromEnv(env, client);
 const token = secretField(
   new SecretsManagerClient({}),
   requireEnv(env, ENV.dashboardSecretArn),
@@ -45,7 +48,7 @@ const dashboard = createDashboardHandler({
     client,
     tableName: requireEnv(env, ENV.logPatternsTable),
   }),
-  // Set where the stack has remediation (QueryApi.readRemediations).
+  ...(remediation ? { remediation: () => remediation } : {}),
   ...(remediationAuditTable
     ? {
         remediations: new DynamoDbRemediationHistory({

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { INCIDENT_STATUSES, SEVERITIES } from '../incidents/types.js';
+import { RUNBOOKS } from '../remediation/types.js';
 import { AgentSchema, MetricPointSchema } from '../shared/contracts.js';
 import { QueryParamsError } from './errors.js';
 import type { LabelMatcher } from './types.js';
@@ -160,7 +161,21 @@ export const IncidentActionSchema = z.discriminatedUnion('action', [
     duration: DurationSchema,
     comment: z.string().max(1_000).optional(),
   }),
-  z.object({ action: z.literal('runbook'), id: z.string().min(1).max(512), user: who }),
+  z.object({
+    action: z.literal('runbook'),
+    id: z.string().min(1).max(512),
+    user: who,
+    runbook: z.enum(RUNBOOKS),
+    /** Where it runs: an instance id, `cluster/service`… (no spaces: ChatOps `/run` syntax). */
+    target: z.string().regex(/^[^\s=]{1,512}$/, 'one word without spaces or "="'),
+    parameters: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a parameter name'),
+        z.string().regex(/^\S{1,1024}$/, 'a value without spaces'),
+      )
+      .default({}),
+    dryRun: z.boolean().default(false),
+  }),
 ]);
 export type IncidentAction = z.infer<typeof IncidentActionSchema>;
 

@@ -357,6 +357,7 @@ describe('VigilStack: ingest API', () => {
       'dynamodb:UpdateItem',
       'kms:Decrypt',
       'secretsmanager:GetSecretValue',
+      'states:StartExecution',
       'timestream:DescribeEndpoints',
       'timestream:Select',
     ]);

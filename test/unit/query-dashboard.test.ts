@@ -434,3 +434,87 @@ describe('Function: topTemplates', () => {
     ).toEqual(['b', 'c']);
   });
 });
+
+describe('Function: dashboard runbook action', () => {
+  function post(body: unknown): APIGatewayProxyEvent {
+    return {
+      httpMethod: 'POST',
+      resource: '/v1/dashboard/incident/action',
+      path: '/v1/dashboard/incident/action',
+      headers: { authorization: 'Bearer t' },
+      queryStringParameters: null,
+      body: JSON.stringify(body),
+    } as Partial<APIGatewayProxyEvent> as APIGatewayProxyEvent;
+  }
+
+  function setup(remediation?: { run(text: string, by: string): Promise<string> }) {
+    const handler = createDashboardHandler({
+      metrics: new MemoryMetricStore(),
+      logs: new MemoryLogStore(),
+      agents: { list: async () => [] },
+      service: { get: async (id: string) => incident({ id }) } as unknown as IncidentService,
+      history: { list: async () => [] },
+      tokens: async () => ['t'],
+      ...(remediation ? { remediation: () => remediation } : {}),
+    });
+    return { handler };
+  }
+
+  it('starts it with the ChatOps /run command and answers its reply as text', async () => {
+    // Prepare
+    const seen: [string, string][] = [];
+    const { handler } = setup({
+      run: async (text, by) => {
+        seen.push([text, by]);
+        return '▶️ Started <b>RestartService</b> on <code>i-0abc</code>\n<code>arn:x</code>';
+      },
+    });
+
+    // Act
+    const response = await handler(
+      post({
+        action: 'runbook',
+        id: 'fp:1',
+        user: 'alice',
+        runbook: 'RestartService',
+        target: 'i-0abc',
+        parameters: { unit: 'nginx' },
+        dryRun: true,
+      }),
+    );
+
+    // Assess
+    expect(seen).toEqual([['/run RestartService i-0abc unit=nginx --dry-run', 'dashboard:alice']]);
+    expect(JSON.parse(response.body)).toMatchObject({
+      changed: true,
+      message: '▶️ Started RestartService on i-0abc\narn:x',
+    });
+  });
+
+  it.each([
+    [{ target: 'two words' }, /target/],
+    [{ parameters: { unit: 'a b' } }, /parameters/],
+    [{ runbook: 'Reboot' }, /runbook/],
+  ])('refuses %j, which /run could not parse', async (override, message) => {
+    const { handler } = setup({ run: async () => 'unused' });
+    const response = await handler(
+      post({
+        action: 'runbook',
+        id: 'fp:1',
+        runbook: 'RestartService',
+        target: 'i-1',
+        ...override,
+      }),
+    );
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).message).toMatch(message);
+  });
+
+  it('says remediation is not deployed when it is not', async () => {
+    const { handler } = setup();
+    const response = await handler(
+      post({ action: 'runbook', id: 'fp:1', runbook: 'RestartService', target: 'i-1' }),
+    );
+    expect(response.statusCode).toBe(501);
+  });
+});

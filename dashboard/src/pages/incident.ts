@@ -1,3 +1,4 @@
+import { RUNBOOKS } from '../../../lambdas/remediation/types.js';
 import { ApiError, api, type IncidentActionName, type StoredLogLine } from '../api.js';
 import { h, mount, notice } from '../dom.js';
 import { ago, duration, time } from '../format.js';
@@ -35,10 +36,15 @@ export const incidentPage: Page = async (main, [id = '']) => {
   const firing = incident.status !== 'resolved';
   const status = h('p', { class: 'action-status', role: 'status', 'aria-live': 'polite' });
 
-  const run = async (action: IncidentActionName, extra: Record<string, string>, label: string) => {
+  const run = async (action: IncidentActionName, extra: Record<string, unknown>, label: string) => {
     status.textContent = `${label}…`;
     try {
       const result = await api.act(action, incident.id, extra);
+      if (result.message !== undefined) {
+        // A runbook answers what ChatOps would say; the incident itself did not change.
+        status.textContent = result.message;
+        return;
+      }
       status.textContent = result.changed
         ? `Done: ${label}.`
         : `Nothing to change: already ${result.incident.status}.`;
@@ -95,17 +101,73 @@ export const incidentPage: Page = async (main, [id = '']) => {
       },
       'Mark false positive',
     ),
+  );
+
+  // Starts a runbook as ChatOps `/run` does; the remediation policy decides approval.
+  const target = h('input', {
+    id: 'runbook-target',
+    name: 'target',
+    required: true,
+    value: incident.labels.instance_id ?? incident.labels.host ?? incident.labels.agent ?? '',
+  });
+  const parameters = h('input', {
+    id: 'runbook-parameters',
+    name: 'parameters',
+    placeholder: 'unit=nginx',
+  });
+  const runbook = h(
+    'select',
+    { id: 'runbook-name', name: 'runbook' },
+    RUNBOOKS.map((name) => h('option', { value: name }, name)),
+  );
+  const dryRun = h('input', { id: 'runbook-dry-run', type: 'checkbox', checked: true });
+  const runbookForm = h(
+    'details',
+    { class: 'runbook' },
+    h('summary', {}, 'Run a runbook…'),
     h(
-      'button',
+      'form',
       {
-        type: 'button',
-        disabled: !incident.runbook,
-        title: incident.runbook
-          ? `Run ${incident.runbook}`
-          : 'No runbook is attached to this incident',
-        onclick: () => run('runbook', {}, 'Run runbook'),
+        class: 'filters',
+        onsubmit: (event: Event) => {
+          event.preventDefault();
+          const pairs = parameters.value.trim() ? parameters.value.trim().split(/\s+/) : [];
+          const bad = pairs.find((pair) => !/^[A-Za-z_]\w*=\S+$/.test(pair));
+          if (bad) {
+            status.textContent = `Parameter "${bad}" is not name=value.`;
+            return;
+          }
+          void run(
+            'runbook',
+            {
+              runbook: runbook.value,
+              target: target.value.trim(),
+              parameters: Object.fromEntries(pairs.map((pair) => pair.split(/=(.*)/s).slice(0, 2))),
+              dryRun: dryRun.checked,
+            },
+            `Run ${runbook.value}`,
+          );
+        },
       },
-      'Run runbook',
+      h('div', { class: 'field' }, h('label', { for: 'runbook-name' }, 'Runbook'), runbook),
+      h('div', { class: 'field' }, h('label', { for: 'runbook-target' }, 'Target'), target),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'runbook-parameters' }, 'Parameters (name=value …)'),
+        parameters,
+      ),
+      h(
+        'div',
+        { class: 'field check' },
+        h('label', { for: 'runbook-dry-run' }, dryRun, ' Dry run'),
+      ),
+      h(
+        'div',
+        { class: 'field' },
+        h('span', { 'aria-hidden': 'true' }, '\u00a0'),
+        h('button', { type: 'submit' }, 'Start'),
+      ),
     ),
   );
 
@@ -177,6 +239,7 @@ export const incidentPage: Page = async (main, [id = '']) => {
       ),
     ),
     actions,
+    runbookForm,
     status,
     h(
       'div',
