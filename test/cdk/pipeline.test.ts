@@ -129,7 +129,9 @@ describe('VigilStack: streams and detectors', () => {
       expect(actions.filter((a) => a.startsWith('kms:') && a.includes('*'))).toEqual([]);
       expect(actions).toEqual(expect.arrayContaining(['sqs:SendMessage', 'kinesis:GetRecords']));
     }
+    // Series states of the anomaly rules are read in one BatchGetItem per record.
     expect([...new Set(metrics.filter((a) => /^(dynamodb|timestream):/.test(a)))].sort()).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
