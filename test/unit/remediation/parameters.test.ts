@@ -4,6 +4,7 @@ import { RemediationInputError } from '../../../lambdas/remediation/errors.js';
 import { mappingInput, RemediationMappingSchema } from '../../../lambdas/remediation/mapping.js';
 import { DEFAULT_RUN_SETTINGS, prepareRun } from '../../../lambdas/remediation/prepare.js';
 import { parseScriptAllowList, runbookAction } from '../../../lambdas/remediation/runbooks.js';
+import { parseRules } from '../../../lambdas/rules/schema.js';
 
 const INSTANCE = 'i-0123456789abcdef0';
 const SCRIPTS = parseScriptAllowList({
@@ -238,5 +239,39 @@ describe('Function: mappingInput', () => {
     ).toEqual({
       missing: ['service'],
     });
+  });
+});
+
+describe('Function: parseRules (remediation mapping)', () => {
+  const rule = {
+    id: 'NginxDown',
+    metric: 'systemd_unit_active',
+    op: '==',
+    threshold: 0,
+    severity: 'critical',
+    summary: 'nginx down',
+  };
+
+  it('keeps the mapping of a rule, with its defaults', () => {
+    // Act
+    const [parsed] = parseRules([
+      { ...rule, remediation: { runbook: 'RestartService', target: '{{ instance_id }}' } },
+    ]);
+
+    // Assess
+    expect(parsed?.remediation).toEqual({
+      runbook: 'RestartService',
+      target: '{{ instance_id }}',
+      parameters: {},
+      risk: 'medium',
+      dryRun: false,
+    });
+  });
+
+  it('names the rule and key of a bad mapping', () => {
+    // Act & Assess
+    expect(() =>
+      parseRules([{ ...rule, remediation: { runbook: 'Reboot', target: 'x', risk: 'low' } }]),
+    ).toThrow(/NginxDown.*remediation\.runbook/s);
   });
 });
