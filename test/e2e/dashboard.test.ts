@@ -228,8 +228,21 @@ describe('Dashboard in a browser', () => {
       acknowledgedBy: 'dashboard:dashboard',
     });
 
+    // A runbook from the incident, as ChatOps `/run` starts one (a dry run: nothing changes).
+    await page.getByText('Run a runbook…').click();
+    await page.getByLabel('Runbook').selectOption('RestartService');
+    await page.getByLabel('Parameters (name=value …)').fill('unit=nginx');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page
+      .locator('.action-status', { hasText: 'Started RestartService' })
+      .waitFor({ timeout: 60_000 });
+    await screenshot(page, 'incident-runbook');
+
     await page.locator('nav a', { hasText: 'Remediations' }).click();
     await page.locator('h1', { hasText: 'Remediations' }).waitFor();
+    const execution = page.locator('tr[data-execution]', { hasText: 'RestartService' });
+    await execution.first().waitFor();
+    expect(await execution.first().textContent()).toContain(AGENT.hostname);
     await screenshot(page, 'remediations');
     await page.close();
 

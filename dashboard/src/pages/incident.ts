@@ -270,8 +270,9 @@ export const incidentPage: Page = async (main, [id = '']) => {
                 h(
                   'li',
                   {},
-                  h('code', {}, hint.series),
-                  ` — ${hint.note} (score ${hint.score.toFixed(2)}, since ${time(hint.since)})`,
+                  // The note names the series and its score already (see lambdas/anomaly/hints.ts).
+                  hint.note,
+                  h('span', { class: 'sub' }, ` since ${time(hint.since)}`),
                 ),
               ),
             )
