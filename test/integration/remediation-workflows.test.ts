@@ -522,3 +522,188 @@ describe('Function: RunScript and ScaleEcsService state machines (synthesized, l
     expect(outcome).toMatchObject({ status: 'succeeded', dryRun: true });
   });
 });
+
+type Runbook = 'RestartService' | 'RunScript' | 'ScaleEcsService';
+
+/** Per runbook: an input on a fresh target, and the action handlers that succeed or fail. */
+const RUNBOOK_CASES: Record<
+  Runbook,
+  {
+    input: () => { target: string } & Record<string, unknown>;
+    succeeding: () => Record<string, (input: never) => Promise<unknown>>;
+    failing: () => Record<string, (input: never) => Promise<unknown>>;
+  }
+> = {
+  RestartService: {
+    input: () => ({ target: nextInstance(), parameters: { unit: 'nginx' } }),
+    succeeding: () => localCommandActions('echo ok'),
+    failing: () => localCommandActions('exit 1'),
+  },
+  RunScript: {
+    input: () => ({ target: nextInstance(), parameters: { script: 'clear-tmp', days: '7' } }),
+    succeeding: () => localCommandActions('echo ok'),
+    failing: () => localCommandActions('exit 2'),
+  },
+  ScaleEcsService: {
+    input: () => ({ target: `prod/svc${++targetSeq}`, parameters: { increaseBy: 1, maxCount: 5 } }),
+    succeeding: () => {
+      const service = (count: number) => ({
+        Services: [{ DesiredCount: count, RunningCount: count, Deployments: [{}] }],
+      });
+      return {
+        DescribeService: async () => service(1),
+        UpdateDesiredCount: async () => ({}),
+        CheckSteadyState: async () => service(2),
+      };
+    },
+    failing: () => ({
+      DescribeService: async () => ({
+        Services: [{ DesiredCount: 1, RunningCount: 1, Deployments: [{}] }],
+      }),
+      UpdateDesiredCount: async () => {
+        const error = new Error('not tagged for Vigil');
+        error.name = 'Ecs.AccessDeniedException';
+        throw error;
+      },
+    }),
+  },
+};
+
+describe.each(Object.keys(RUNBOOK_CASES) as Runbook[])(
+  'Function: %s state machine paths (synthesized, local)',
+  (runbook) => {
+    const cases = RUNBOOK_CASES[runbook];
+    const machine = (failing = false) =>
+      createLocalRemediation({
+        definitions: world.definitions,
+        steps: world.steps as never,
+        actions: { [runbook]: (failing ? cases.failing() : cases.succeeding()) as never },
+      });
+    const approveNext = async (
+      sfn: Awaited<ReturnType<typeof machine>>,
+      target: string,
+      decision: 'approve' | 'deny',
+    ) => {
+      await waitFor(
+        'the approval request',
+        async () => world.telegram.some((m) => m.text.includes(target) && m.buttons.length > 0),
+        (found) => found,
+      );
+      return decide(world.store, sfn.callbacks, {
+        approvalId: approvalIdOf(target),
+        decision,
+        by: 'telegram:@ops',
+        now: Date.now(),
+      });
+    };
+
+    it('auto-approved success', async () => {
+      // Prepare
+      const sfn = await machine();
+
+      // Act
+      const execution = await sfn.start(runbook, { ...cases.input(), risk: 'low' });
+      await execution.result;
+
+      // Assess
+      const outcome = (await world.store.listAudit(execution.executionArn)).at(-1);
+      expect(outcome).toMatchObject({ type: 'outcome', status: 'succeeded' });
+    });
+
+    it('approved, then success', async () => {
+      // Prepare
+      const sfn = await machine();
+      const input = { ...cases.input(), risk: 'high' };
+
+      // Act
+      const execution = await sfn.start(runbook, input);
+      await approveNext(sfn, String(input.target), 'approve');
+      await execution.result;
+
+      // Assess
+      const outcome = (await world.store.listAudit(execution.executionArn)).at(-1);
+      expect(outcome).toMatchObject({ status: 'succeeded', approvedBy: 'telegram:@ops' });
+    });
+
+    it('denied', async () => {
+      // Prepare
+      const sfn = await machine();
+      const input = { ...cases.input(), risk: 'medium' };
+
+      // Act
+      const execution = await sfn.start(runbook, input);
+      await approveNext(sfn, String(input.target), 'deny');
+
+      // Assess
+      expect((await failureOf(execution.result)).error).toBe('ApprovalDenied');
+    });
+
+    it('approval timeout', async () => {
+      // Prepare: nobody answers within one second
+      const steps = createRemediationSteps({
+        store: world.store,
+        telegram: { send: async () => undefined },
+        publish: async () => undefined,
+        incidents: { status: async () => undefined, record: async () => undefined },
+        linkSecret: async () => 's',
+        scripts: {
+          'clear-tmp': {
+            document: 'AWS-RunShellScript',
+            commands: ['echo {{ days }}'],
+            parameters: { days: { pattern: '[0-9]{1,3}' } },
+          },
+        },
+        settings: { ...DEFAULT_RUN_SETTINGS, approvalTimeoutSeconds: 1 },
+        limits: DEFAULT_GUARD_LIMITS,
+      });
+      const sfn = await createLocalRemediation({
+        definitions: world.definitions,
+        steps: steps as never,
+      });
+
+      // Act
+      const execution = await sfn.start(runbook, { ...cases.input(), risk: 'medium' });
+
+      // Assess
+      expect((await failureOf(execution.result)).error).toBe('ApprovalTimedOut');
+    });
+
+    it('action failure', async () => {
+      // Prepare
+      const sfn = await machine(true);
+
+      // Act
+      const execution = await sfn.start(runbook, { ...cases.input(), risk: 'low' });
+
+      // Assess
+      expect((await failureOf(execution.result)).error).toBe('ActionFailed');
+    });
+
+    it('verification failure (escalates)', async () => {
+      // Prepare
+      const incidentId = `inc-open-${runbook}`;
+      world.incidents.set(incidentId, 'open');
+      const sfn = await machine();
+
+      // Act
+      const execution = await sfn.start(runbook, { ...cases.input(), risk: 'low', incidentId });
+
+      // Assess
+      expect((await failureOf(execution.result)).error).toBe('VerificationFailed');
+      expect(world.notices.at(-1)).toMatchObject({ severity: 'critical' });
+    });
+
+    it('budget exhausted', async () => {
+      // Prepare: the budget is 2 automatic runs per target and hour
+      const sfn = await machine();
+      const input = { ...cases.input(), risk: 'low' };
+      for (let i = 0; i < 2; i++) await (await sfn.start(runbook, input)).result;
+
+      // Act
+      const execution = await sfn.start(runbook, input);
+
+      // Assess
+      expect((await failureOf(execution.result)).error).toBe('BudgetExhausted');
+    });
+  },
+);
