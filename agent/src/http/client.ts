@@ -17,7 +17,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
 import { createGunzip, createInflate } from 'node:zlib';
 
 export interface HttpRequest {
@@ -91,30 +91,47 @@ export interface NodeHttpClientOptions {
   readonly idleSocketTimeoutMs?: number;
 }
 
+/** `node:https` (and with it TLS and crypto, ~1.5 MB of RSS) is loaded for the first https URL. */
+type Https = typeof import('node:https');
+let httpsModule: Promise<Https> | undefined;
+
 export class NodeHttpClient implements HttpClient {
+  private readonly agentOptions: ConstructorParameters<typeof HttpAgent>[0];
   private readonly http: HttpAgent;
-  private readonly https: HttpsAgent;
+  private https?: Promise<{ module: Https; agent: HttpsAgent }>;
 
   constructor(options: NodeHttpClientOptions = {}) {
-    const agentOptions = {
+    this.agentOptions = {
       keepAlive: true,
       maxSockets: options.maxSockets ?? 4,
       maxFreeSockets: options.maxSockets ?? 4,
       scheduling: 'lifo' as const,
       timeout: options.idleSocketTimeoutMs ?? 4_000,
     };
-    this.http = new HttpAgent(agentOptions);
-    this.https = new HttpsAgent(agentOptions);
+    this.http = new HttpAgent(this.agentOptions);
   }
 
-  request(request: HttpRequest): Promise<HttpResponse> {
+  async request(request: HttpRequest): Promise<HttpResponse> {
+    const url = new URL(request.url);
+    if (url.protocol === 'https:') {
+      this.https ??= (httpsModule ??= import('node:https')).then((module) => ({
+        module,
+        agent: new module.Agent(this.agentOptions),
+      }));
+      const https = await this.https;
+      return this.send(request, url, https.module.request, https.agent);
+    }
+    if (url.protocol !== 'http:') throw new TypeError(`unsupported protocol ${url.protocol}`);
+    return this.send(request, url, httpRequest, this.http);
+  }
+
+  private send(
+    request: HttpRequest,
+    url: URL,
+    send: typeof httpRequest,
+    agent: HttpAgent,
+  ): Promise<HttpResponse> {
     return new Promise<HttpResponse>((resolve, reject) => {
-      const url = new URL(request.url);
-      const secure = url.protocol === 'https:';
-      if (!secure && url.protocol !== 'http:') {
-        reject(new TypeError(`unsupported protocol ${url.protocol}`));
-        return;
-      }
       if (request.signal?.aborted) {
         reject(new RequestAbortedError());
         return;
@@ -145,11 +162,7 @@ export class NodeHttpClient implements HttpClient {
       );
       request.signal?.addEventListener('abort', onAbort, { once: true });
 
-      const req = (secure ? httpsRequest : httpRequest)(url, {
-        method: request.method,
-        headers,
-        agent: secure ? this.https : this.http,
-      });
+      const req = send(url, { method: request.method, headers, agent });
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (failure) return finish(failure);
         fail(new NetworkError(error.code ?? 'ECONNRESET', error.message, { cause: error }));
@@ -173,7 +186,7 @@ export class NodeHttpClient implements HttpClient {
   /** Closes the idle sockets (the ones in use close when their request ends). */
   close(): void {
     this.http.destroy();
-    this.https.destroy();
+    void this.https?.then(({ agent }) => agent.destroy());
   }
 }
 

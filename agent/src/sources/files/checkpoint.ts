@@ -3,7 +3,6 @@
  * directory. A file is known by device + inode (a rename keeps them); its path is kept for
  * operators, and a fingerprint of its first bytes tells a reused inode from the same file.
  */
-import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-write.js';
@@ -83,6 +82,8 @@ export async function fingerprintOf(
     if (bytesRead === 0) return undefined;
     read += bytesRead;
   }
+  // Loaded on first use: an agent that follows no files never needs node:crypto (~1 MB of RSS).
+  const { createHash } = await import('node:crypto');
   return createHash('sha256').update(buf).digest('hex').slice(0, 32);
 }
 
