@@ -129,8 +129,11 @@ export const api = {
   incidents: (query: Record<string, string | number | undefined>) =>
     call<Page<Incident>>('GET', 'incidents', query),
   incident: (id: string) => call<IncidentDetail>('GET', 'incident', { id }),
-  logs: (agent: string, limit: number) =>
-    call<{ items: StoredLogLine[]; next?: number }>('GET', 'logs', { agent, limit }),
+  logs: (
+    agent: string,
+    limit: number,
+    filter: { q?: string; level?: string; template?: string } = {},
+  ) => call<{ items: StoredLogLine[]; next?: number }>('GET', 'logs', { agent, limit, ...filter }),
   act: (action: IncidentActionName, id: string, extra: Record<string, unknown> = {}) =>
     call<{ incident: Incident; changed: boolean; message?: string }>('POST', 'incident/action', {
       action,

@@ -375,6 +375,10 @@ export function createDashboardHandler(deps: DashboardDeps): Handler {
       from: range.from,
       to,
       limit: params.limit + 1,
+      ...(params.source === undefined ? {} : { source: params.source }),
+      ...(params.level === undefined ? {} : { level: params.level }),
+      ...(params.template === undefined ? {} : { templateId: params.template }),
+      ...(params.q === undefined ? {} : { text: params.q }),
     });
     const page = pageOfLines(lines, params.limit);
     return { agent: params.agent, from: range.from, to, ...page };

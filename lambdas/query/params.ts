@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { INCIDENT_STATUSES, SEVERITIES } from '../incidents/types.js';
 import { RUNBOOKS } from '../remediation/types.js';
-import { AgentSchema, MetricPointSchema } from '../shared/contracts.js';
+import { AgentSchema, LOG_LEVELS, LogLineSchema, MetricPointSchema } from '../shared/contracts.js';
 import { QueryParamsError } from './errors.js';
 import type { LabelMatcher } from './types.js';
 
@@ -97,6 +97,12 @@ export const LogsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   /** Lines at or before this time (the previous page's `next`). */
   cursor: epochMs.optional(),
+  // Search, as in `GET /v1/query/logs` (lambdas/logs/search.ts): exact source, lowest level,
+  // template id, case-insensitive text.
+  source: LogLineSchema.shape.source.optional(),
+  level: z.enum(LOG_LEVELS).optional(),
+  template: z.string().min(1).max(64).optional(),
+  q: z.string().min(1).max(256).optional(),
 });
 
 export const AnomaliesQuerySchema = z.object({ agent });

@@ -95,6 +95,10 @@ async function ingest(route: string, body: unknown): Promise<void> {
 }
 
 async function screenshot(page: Page, name: string): Promise<void> {
+  // From the top: the sticky header would otherwise sit where the page was scrolled to.
+  await page.evaluate(() =>
+    (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0),
+  );
   await page.screenshot({ path: path.join(RESULTS, `dashboard-${name}.png`), fullPage: true });
 }
 
@@ -204,6 +208,11 @@ describe('Dashboard in a browser', () => {
     // Its log lines were mined into templates by the logs detector.
     await page.locator('.templates li[data-template]').first().waitFor();
     expect(await page.locator('.templates').textContent()).toContain('request timed out after');
+    // Search the host's logs, then show the lines of a template.
+    await page.getByLabel('Search text').fill('TIMED OUT');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.locator('.logs li', { hasText: 'worker pool' }).waitFor({ state: 'detached' });
+    expect(await page.locator('.logs li').count()).toBe(1);
     await screenshot(page, 'host-incident');
 
     // Incidents list → detail → Acknowledge.

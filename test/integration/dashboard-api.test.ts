@@ -159,6 +159,13 @@ describe('Function: dashboard API on dynalite', () => {
     });
   });
 
+  it('searches the log lines of an agent by text', async () => {
+    const found = await call('GET', '/v1/dashboard/logs', { agent: 'web-1', q: 'AT -4' });
+    expect(found.body.items.map((line: { message: string }) => line.message)).toEqual([
+      'line at -4 min',
+    ]);
+  });
+
   it('answers 404 for an unknown incident and 400 for an unknown action', async () => {
     const missing = await call('POST', '/v1/dashboard/incident/action', {
       action: 'acknowledge',

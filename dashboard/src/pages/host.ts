@@ -273,6 +273,7 @@ export const hostPage: Page = async (main, [agent = '']) => {
 
   const anomalyNote = h('div', {});
   const incidentList = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const logSearch = h('div', {});
   const logList = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
   const templateList = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
   mount(
@@ -294,6 +295,7 @@ export const hostPage: Page = async (main, [agent = '']) => {
         'section',
         { class: 'card', 'aria-labelledby': 'host-logs' },
         h('h2', { id: 'host-logs' }, 'Recent logs'),
+        logSearch,
         logList,
       ),
       h(
@@ -323,24 +325,97 @@ export const hostPage: Page = async (main, [agent = '']) => {
       ? notice('None.')
       : incidentTable(page.items, `Incidents of ${agent} in the selected range`),
   );
-  void fill(logList, api.logs(agent, 50), (logs) =>
-    logs.items.length === 0
-      ? notice('No log lines in the last 24 hours.')
-      : h(
-          'ol',
-          { class: 'logs' },
-          logs.items.map((line) =>
-            h(
-              'li',
-              { class: `level-${line.level ?? 'none'}` },
-              h('time', { datetime: new Date(line.ts).toISOString() }, time(line.ts)),
-              h('span', { class: 'level' }, line.level ?? ''),
-              h('span', { class: 'source' }, line.source),
-              h('span', { class: 'message' }, line.message),
+  const logFilter: { q?: string; level?: string; template?: string } = {};
+  const loadLogs = () =>
+    fill(logList, api.logs(agent, 50, logFilter), (logs) =>
+      logs.items.length === 0
+        ? notice(
+            Object.keys(logFilter).length > 0
+              ? 'No line of the last 24 hours matches.'
+              : 'No log lines in the last 24 hours.',
+          )
+        : h(
+            'ol',
+            { class: 'logs' },
+            logs.items.map((line) =>
+              h(
+                'li',
+                { class: `level-${line.level ?? 'none'}` },
+                h('time', { datetime: new Date(line.ts).toISOString() }, time(line.ts)),
+                h('span', { class: 'level' }, line.level ?? ''),
+                h('span', { class: 'source' }, line.source),
+                h('span', { class: 'message' }, line.message),
+              ),
             ),
           ),
-        ),
+    );
+  const searchText = h('input', { id: 'log-search', type: 'search', name: 'q', maxlength: 256 });
+  const searchLevel = h(
+    'select',
+    { id: 'log-level', name: 'level' },
+    [
+      ['', 'Any level'],
+      ['warn', 'Warn and above'],
+      ['error', 'Error and above'],
+    ].map(([value, text]) => h('option', { value }, text)),
   );
+  const templateFilter = h('p', { class: 'sub', hidden: true });
+  logSearch.append(
+    h(
+      'form',
+      {
+        class: 'filters',
+        role: 'search',
+        onsubmit: (event: Event) => {
+          event.preventDefault();
+          if (searchText.value.trim()) logFilter.q = searchText.value.trim();
+          else delete logFilter.q;
+          if (searchLevel.value) logFilter.level = searchLevel.value;
+          else delete logFilter.level;
+          void loadLogs();
+        },
+      },
+      h(
+        'div',
+        { class: 'field grow' },
+        h('label', { for: 'log-search' }, 'Search text'),
+        searchText,
+      ),
+      h('div', { class: 'field' }, h('label', { for: 'log-level' }, 'Level'), searchLevel),
+      h(
+        'div',
+        { class: 'field' },
+        h('span', { 'aria-hidden': 'true' }, '\u00a0'),
+        h('button', { type: 'submit' }, 'Search'),
+      ),
+    ),
+    templateFilter,
+  );
+  /** Shows the lines of one template (a click in the template list). */
+  const showTemplate = (id: string, text: string) => {
+    logFilter.template = id;
+    mount(
+      templateFilter,
+      `Lines of template ${text} `,
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link-button',
+          onclick: () => {
+            delete logFilter.template;
+            templateFilter.hidden = true;
+            void loadLogs();
+          },
+        },
+        'show all',
+      ),
+    );
+    templateFilter.hidden = false;
+    void loadLogs();
+    logList.scrollIntoView({ block: 'nearest' });
+  };
+  void loadLogs();
   void fill(templateList, api.templates(agent), (answer) =>
     answer.available === false
       ? notice(`Not available: ${answer.reason}.`)
@@ -354,7 +429,16 @@ export const hostPage: Page = async (main, [agent = '']) => {
                 'li',
                 { 'data-template': template.id },
                 h('span', { class: 'count' }, template.count.toLocaleString()),
-                h('code', {}, template.text),
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'link-button',
+                    title: 'Show its recent lines',
+                    onclick: () => showTemplate(template.id, template.text),
+                  },
+                  h('code', {}, template.text),
+                ),
                 h('span', { class: 'source sub' }, template.source),
               ),
             ),
