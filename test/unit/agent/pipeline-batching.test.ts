@@ -188,6 +188,57 @@ describe('Class: Pipeline', () => {
 });
 
 describe('Function: logLineJson', () => {
+  it('streams added lines into batches; a commit resolves once every one of them is stored', async () => {
+    const { store, batches, pending } = memoryStore(false);
+    const pipeline = new Pipeline({ agent, store, batchMaxBytes: 2_000, flushInterval: 60_000 });
+    const writer = pipeline.logs.open();
+
+    // 30 lines of ~130 bytes: the batcher cuts full batches while they are added.
+    for (let n = 0; n < 30; n++) writer.add(line(n));
+    expect(batches.length).toBe(2);
+    let committed = false;
+    const commit = writer.commit().then(() => {
+      committed = true;
+    });
+    // The commit covered more than a quarter of a batch: the open one is cut too.
+    expect(batches.length).toBe(3);
+    pending[0]?.();
+    pending[1]?.();
+    await Promise.resolve();
+    expect(committed).toBe(false);
+    pending[2]?.();
+    await commit;
+
+    const lines = batches.flatMap((batch) => (batch.body as { logs: { ts: number }[] }).logs);
+    expect(lines.map((stored) => stored.ts)).toEqual(Array.from({ length: 30 }, (_, n) => n));
+    for (const batch of batches) expect(() => LogsBatchSchema.parse(batch.body)).not.toThrow();
+  });
+
+  it('cuts a small commit at once only when asked to, and a reset forgets what it followed', async () => {
+    vi.useFakeTimers();
+    const { store, batches } = memoryStore();
+    const pipeline = new Pipeline({ agent, store, batchMaxBytes: 100_000, flushInterval: 1_000 });
+    const writer = pipeline.logs.open();
+
+    writer.add(line(1));
+    const small = writer.commit();
+    expect(batches).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await small;
+    expect(batches).toHaveLength(1);
+
+    writer.add(line(2));
+    await writer.commit({ now: true });
+    expect(batches).toHaveLength(2);
+
+    writer.add(line(3));
+    writer.reset();
+    // Nothing left to wait for; the line itself is still stored with the next batch.
+    await writer.commit();
+    await pipeline.flush();
+    expect(batches.map((batch) => batch.items)).toEqual([1, 1, 1]);
+  });
+
   it('serialises exactly as JSON.stringify, escapes and non-ASCII included', () => {
     const messages = [
       'plain GET /x 200',
