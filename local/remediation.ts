@@ -84,6 +84,12 @@ export function remediationCommandsFrom(
         `environment variable ${REMEDIATION_COMMANDS_ENV}: unknown runbook "${runbook}" (${RUNBOOKS.join(', ')})`,
       );
     }
+    if (runbook === 'ScaleEcsService') {
+      // Its tasks are ECS calls (describe, update, steady state), not one command to run.
+      throw new ConfigError(
+        `environment variable ${REMEDIATION_COMMANDS_ENV}: ScaleEcsService has no local command (it always runs as a dry run locally); RestartService and RunScript do`,
+      );
+    }
     if (typeof command !== 'string' || command.trim() === '') {
       throw new ConfigError(
         `environment variable ${REMEDIATION_COMMANDS_ENV}: ${runbook} needs a command string`,
