@@ -83,7 +83,7 @@ export const IncidentsQuerySchema = z.object({
   /** `firing`: open or acknowledged. */
   status: z.enum([...INCIDENT_STATUSES, 'firing']).optional(),
   severity: z.enum(SEVERITIES).optional(),
-  agent: agent.optional(),
+  agent: z.optional(agent),
   ...range,
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(512).optional(),
@@ -99,7 +99,7 @@ export const LogsQuerySchema = z.object({
   cursor: epochMs.optional(),
   // Search, as in `GET /v1/query/logs` (lambdas/logs/search.ts): exact source, lowest level,
   // template id, case-insensitive text.
-  source: LogLineSchema.shape.source.optional(),
+  source: z.optional(LogLineSchema.shape.source),
   level: z.enum(LOG_LEVELS).optional(),
   template: z.string().min(1).max(64).optional(),
   q: z.string().min(1).max(256).optional(),
