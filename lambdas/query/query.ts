@@ -34,7 +34,7 @@ const LogsQuerySchema = z.object({
   ...rangeParams,
   limit: z.coerce.number().int().min(1).max(1_000).default(200),
   // Search: exact source, lowest level, template id, case-insensitive text.
-  source: LogLineSchema.shape.source.optional(),
+  source: z.optional(LogLineSchema.shape.source),
   level: z.enum(LOG_LEVELS).optional(),
   template: z.string().min(1).max(64).optional(),
   q: z.string().min(1).max(256).optional(),

@@ -3,8 +3,8 @@
  * API stand-in and the handlers. Checks that JSON Schema cannot carry (timestamp skew) live in
  * {@link ./validation.ts} so that the generated API Gateway models stay exact.
  */
-import * as z from 'zod';
 import { LIMITS } from './limits.js';
+import * as z from './zod.js';
 
 export const LOG_LEVELS = [
   'trace',
@@ -25,36 +25,44 @@ const AGENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 
 const timestampMs = z
   .number()
-  .int()
-  .min(0)
-  .max(Number.MAX_SAFE_INTEGER)
-  .describe('Unix time in milliseconds');
+  .check(
+    z.int(),
+    z.gte(0),
+    z.lte(Number.MAX_SAFE_INTEGER),
+    z.describe('Unix time in milliseconds'),
+  );
 
 /** A string map with a bounded number of keys; `maxProperties` carries the bound into JSON Schema. */
-function boundedMap(key: z.ZodString, value: z.ZodString, maxKeys: number, what: string) {
-  return z
-    .record(key, value)
-    .refine((map) => Object.keys(map).length <= maxKeys, { message: `at most ${maxKeys} ${what}` })
-    .meta({ maxProperties: maxKeys });
+function boundedMap(key: z.ZodMiniString, value: z.ZodMiniString, maxKeys: number, what: string) {
+  return z.record(key, value).check(
+    z.refine((map) => Object.keys(map).length <= maxKeys, {
+      message: `at most ${maxKeys} ${what}`,
+    }),
+    z.meta({ maxProperties: maxKeys }),
+  );
 }
 
 const labels = boundedMap(
-  z.string().regex(LABEL_NAME_PATTERN).max(LIMITS.maxLabelNameLength),
-  z.string().max(LIMITS.maxLabelValueLength),
+  z.string().check(z.regex(LABEL_NAME_PATTERN), z.maxLength(LIMITS.maxLabelNameLength)),
+  z.string().check(z.maxLength(LIMITS.maxLabelValueLength)),
   LIMITS.maxLabelsPerPoint,
   'labels',
 );
 
 export const AgentSchema = z.object({
-  id: z.string().min(1).max(LIMITS.maxAgentIdLength).regex(AGENT_ID_PATTERN),
-  hostname: z.string().min(1).max(LIMITS.maxHostnameLength),
-  version: z.string().min(1).max(LIMITS.maxVersionLength),
-  labels: labels.optional(),
+  id: z
+    .string()
+    .check(z.minLength(1), z.maxLength(LIMITS.maxAgentIdLength), z.regex(AGENT_ID_PATTERN)),
+  hostname: z.string().check(z.minLength(1), z.maxLength(LIMITS.maxHostnameLength)),
+  version: z.string().check(z.minLength(1), z.maxLength(LIMITS.maxVersionLength)),
+  labels: z.optional(labels),
 });
 
 export const MetricPointSchema = z.object({
-  name: z.string().min(1).max(LIMITS.maxMetricNameLength).regex(METRIC_NAME_PATTERN),
-  labels: labels.optional(),
+  name: z
+    .string()
+    .check(z.minLength(1), z.maxLength(LIMITS.maxMetricNameLength), z.regex(METRIC_NAME_PATTERN)),
+  labels: z.optional(labels),
   value: z.number(),
   ts: timestampMs,
 });
@@ -62,26 +70,28 @@ export const MetricPointSchema = z.object({
 export const MetricsBatchSchema = z.object({
   v: z.literal(1),
   agent: AgentSchema,
-  metrics: z.array(MetricPointSchema).min(1).max(LIMITS.maxPointsPerBatch),
+  metrics: z.array(MetricPointSchema).check(z.minLength(1), z.maxLength(LIMITS.maxPointsPerBatch)),
 });
 
 export const LogLineSchema = z.object({
   ts: timestampMs,
-  source: z.string().min(1).max(LIMITS.maxSourceLength),
-  level: z.enum(LOG_LEVELS).optional(),
-  message: z.string().max(LIMITS.maxMessageLength),
-  attrs: boundedMap(
-    z.string().min(1).max(LIMITS.maxLabelNameLength),
-    z.string().max(LIMITS.maxAttrValueLength),
-    LIMITS.maxAttrsPerLine,
-    'attributes',
-  ).optional(),
+  source: z.string().check(z.minLength(1), z.maxLength(LIMITS.maxSourceLength)),
+  level: z.optional(z.enum(LOG_LEVELS)),
+  message: z.string().check(z.maxLength(LIMITS.maxMessageLength)),
+  attrs: z.optional(
+    boundedMap(
+      z.string().check(z.minLength(1), z.maxLength(LIMITS.maxLabelNameLength)),
+      z.string().check(z.maxLength(LIMITS.maxAttrValueLength)),
+      LIMITS.maxAttrsPerLine,
+      'attributes',
+    ),
+  ),
 });
 
 export const LogsBatchSchema = z.object({
   v: z.literal(1),
   agent: AgentSchema,
-  logs: z.array(LogLineSchema).min(1).max(LIMITS.maxLinesPerBatch),
+  logs: z.array(LogLineSchema).check(z.minLength(1), z.maxLength(LIMITS.maxLinesPerBatch)),
 });
 
 export type Agent = z.infer<typeof AgentSchema>;
@@ -105,7 +115,7 @@ export type IngestKind = keyof typeof INGEST_ROUTES;
  * @example
  * api.addModel('MetricsBatchV1', { contentType: 'application/json', schema: toApiGatewaySchema(MetricsBatchSchema) })
  */
-export function toApiGatewaySchema(schema: z.ZodType): Record<string, unknown> {
+export function toApiGatewaySchema(schema: z.ZodMiniType): Record<string, unknown> {
   return z.toJSONSchema(schema, {
     target: 'draft-4',
     unrepresentable: 'any',

@@ -3,9 +3,9 @@
  * The schema checks mirror API Gateway's model validation; the timestamp window is checked here
  * because JSON Schema cannot express "relative to now".
  */
-import type * as z from 'zod';
 import { INGEST_ROUTES, type IngestKind, type LogsBatch, type MetricsBatch } from './contracts.js';
 import { LIMITS } from './limits.js';
+import type * as z from './zod.js';
 
 export class EnvelopeError extends Error {
   constructor(readonly issues: readonly string[]) {
@@ -15,7 +15,7 @@ export class EnvelopeError extends Error {
 }
 
 /** Formats zod issues as `metrics[0].value: Invalid input: expected number, received string`. */
-export function describeIssues(error: z.ZodError, limit = 5): string[] {
+export function describeIssues(error: z.core.$ZodError, limit = 5): string[] {
   const lines = error.issues.slice(0, limit).map((issue) => {
     const path = issue.path.reduce<string>(
       (text, key) =>

@@ -47,8 +47,8 @@ export const AgentConfigSchema = z.strictObject({
   agent: z
     .strictObject({
       /** Default: the hostname. */
-      id: AgentSchema.shape.id.optional(),
-      hostname: AgentSchema.shape.hostname.optional(),
+      id: z.optional(AgentSchema.shape.id),
+      hostname: z.optional(AgentSchema.shape.hostname),
       labels,
     })
     .default({ labels: {} }),
