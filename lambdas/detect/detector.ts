@@ -108,6 +108,20 @@ const SEASON_OFF = 0.9;
 const MIN_DAYS_DAILY = 2;
 const MIN_DAYS_WEEKLY = 14;
 
+/**
+ * Second-stage calibration: the combined surprise should exceed CHECK_SURPRISE on a fraction
+ * 10^−CHECK_SURPRISE of points. The tail models assume an exponential tail and independent
+ * points; a series whose surprises come in clusters or from heavier tails exceeds it more often,
+ * and every surprise of that series is lowered by log10 of the excess frequency. Measured at a
+ * level below the alert (1 point in ~300) so there is evidence within days, with a memory of
+ * SURPLUS_MEMORY points and a prior of SURPLUS_PRIOR points at the nominal frequency.
+ */
+const CHECK_SURPRISE = 2.5;
+const SURPLUS_MEMORY = 5000;
+const SURPLUS_PRIOR = 1000;
+/** Surprises are capped here before they are exponentiated (10^100 is still finite). */
+const MAX_SURPRISE = 100;
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
 type Work = Mutable<DetectorState>;
 
@@ -161,7 +175,7 @@ export function createDetectorState(config: Partial<DetectorConfig> = {}): Detec
   const tails: number[] = [];
   for (let i = 0; i < COMPONENTS; i++) tails.push(...emptyTail());
   return {
-    v: 2,
+    v: 3,
     config: resolveDetectorConfig(config),
     n: 0,
     firstTs: null,
@@ -194,6 +208,8 @@ export function createDetectorState(config: Partial<DetectorConfig> = {}): Detec
     usual: new Array<number>(DAILY_BUCKETS).fill(0),
     tails,
     sinceAlert: null,
+    over: 0,
+    overPoints: 0,
   };
 }
 
@@ -208,13 +224,13 @@ export function withSensitivity(state: DetectorState, sensitivity: number): Dete
 /** True for a state of this version with every array at its length (cheap: checked per point). */
 function isCurrent(s: DetectorState): boolean {
   return (
-    s.v === 2 &&
+    s.v === 3 &&
     s.tails?.length === COMPONENTS * TAIL_SIZE &&
     s.daily?.length === DAILY_BUCKETS &&
     s.weekly?.length === WEEKLY_BUCKETS &&
     s.today?.length === DAILY_BUCKETS &&
     s.usual?.length === DAILY_BUCKETS &&
-    typeof s.errLast === 'number'
+    typeof s.overPoints === 'number'
   );
 }
 
@@ -245,7 +261,7 @@ function upgrade(old: DetectorState): DetectorState {
  */
 function copy(s: DetectorState): Work {
   return {
-    v: 2,
+    v: 3,
     config: s.config,
     n: s.n,
     firstTs: s.firstTs,
@@ -279,6 +295,8 @@ function copy(s: DetectorState): Work {
     usual: s.usual as number[],
     tails: s.tails.slice(),
     sinceAlert: s.sinceAlert,
+    over: s.over,
+    overPoints: s.overPoints,
   };
 }
 
@@ -428,15 +446,22 @@ function step(w: Work, ts: number, raw: number): PointResult {
     w.runSurprise = 0;
   }
 
-  // Calibrate every test against its own tail, then learn from what it just saw.
-  let surprise = 0;
+  // Calibrate every test against its own tail, then learn from what it just saw. The tests are
+  // combined by the harmonic mean of their tail probabilities (Wilson, PNAS 2019), which stays
+  // valid when they are dependent, as these are: a point that is moderately surprising to two
+  // tests at once (a dip that is also the start of a shift) is more surprising than to one.
+  // Tests below their tail contribute nothing rather than p = 1, so one test alone gives
+  // exactly its own surprise.
+  let inverseP = 1;
+  let strongest = 0;
   let which = RESIDUAL;
   for (let i = 0; i < COMPONENTS; i++) {
     const model = TAIL_MODELS[i] ?? Z_TAIL;
     const x = stats[i] ?? 0;
     const si = tailSurprise(model, w.tails, i * TAIL_SIZE, x);
-    if (si > surprise) {
-      surprise = si;
+    if (si > 0) inverseP += 10 ** Math.min(si, MAX_SURPRISE) - 1;
+    if (si > strongest) {
+      strongest = si;
       which = i;
     }
     // The shift and variance statistics are EW means that climb through their tail over dozens of
@@ -446,9 +471,10 @@ function step(w: Work, ts: number, raw: number): PointResult {
     const gradual = i === SHIFT || i === VARIANCE;
     if (!gradual || si < c.alertSurprise) updateTail(model, w.tails, i * TAIL_SIZE, x);
   }
-  surprise = Math.max(0, surprise - MULTIPLE_TESTS);
+  let surprise = Math.max(0, Math.log10(inverseP) - MULTIPLE_TESTS);
   // What recurs at this time of day on previous days (a nightly job) is not news.
   surprise = Math.max(0, surprise - recurringSurprise(w, ts, dp, surprise));
+  surprise = Math.max(0, surprise - surplusSurprise(w, surprise));
 
   // Score, alert and cooldown.
   const effective = c.sensitivity * surprise;
@@ -556,6 +582,20 @@ function fromModel(w: Work, y: number): number {
 function acceptedStatistic(tails: readonly number[], c: DetectorConfig, i: number): number {
   const target = c.sensitivity > 0 ? c.alertSurprise / c.sensitivity + MULTIPLE_TESTS : 60;
   return tailQuantile(Z_TAIL, tails, i * TAIL_SIZE, target);
+}
+
+/**
+ * How much more often than nominal this series' surprise exceeds CHECK_SURPRISE (log10, 0 when
+ * not more often), learned from `surprise`: a series that surprises its own calibration often
+ * has to be more surprising to alert.
+ */
+function surplusSurprise(w: Work, surprise: number): number {
+  const nominal = 10 ** -CHECK_SURPRISE;
+  const frequency = (w.over + SURPLUS_PRIOR * nominal) / (w.overPoints + SURPLUS_PRIOR);
+  const decay = 1 - 1 / SURPLUS_MEMORY;
+  w.over = w.over * decay + (surprise >= CHECK_SURPRISE ? 1 : 0);
+  w.overPoints = w.overPoints * decay + 1;
+  return Math.max(0, Math.log10(frequency / nominal));
 }
 
 /**

@@ -51,7 +51,7 @@ export type AnomalyPattern =
 
 /** Serialisable per-series state. Plain numbers and arrays only, so JSON round-trips exactly. */
 export interface DetectorState {
-  readonly v: 2;
+  readonly v: 3;
   readonly config: DetectorConfig;
   /** Finite points seen. */
   readonly n: number;
@@ -102,6 +102,12 @@ export interface DetectorState {
   readonly tails: readonly number[];
   /** Points since the last alert, null if none yet. */
   readonly sinceAlert: number | null;
+  /**
+   * EW counts (memory of a few thousand points) of points whose surprise reached the check level,
+   * and of all points: how often this series surprises its own calibration.
+   */
+  readonly over: number;
+  readonly overPoints: number;
 }
 
 /** What a human needs to judge an anomaly: what was expected, how far off the point is, and how. */

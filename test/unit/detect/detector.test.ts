@@ -261,6 +261,28 @@ describe('Function: scorePoint', () => {
     expect(rest.some((r) => r.alert)).toBe(true);
   });
 
+  it('asks more of a series that surprises its own calibration often', () => {
+    // Prepare: the same noise, once plain and once with a burst of three points every 200
+    // (clustered surprises, which the per-test tails take for independent ones); then the same
+    // spike of 9 sigmas.
+    const plain = noisy(6000, 61);
+    const bursty = plain.map((v, i) => (i % 200 < 3 ? v + 10 : v));
+    plain[5999] = 68;
+    bursty[5999] = 68;
+
+    // Act
+    const quiet = run(regular(plain));
+    const restless = run(regular(bursty));
+
+    // Assess: the restless series reaches the check level (10^-2.5 of points nominally) more
+    // often than nominal, the quiet one less, and the restless series' spike scores lower.
+    const frequency = (s: DetectorState) => s.over / s.overPoints;
+    expect(frequency(quiet.state)).toBeLessThan(10 ** -2.5);
+    expect(frequency(restless.state)).toBeGreaterThan(1.5 * 10 ** -2.5);
+    expect(restless.results[5999]?.score).toBeLessThan(quiet.results[5999]?.score ?? 0);
+    expect(quiet.results[5999]?.alert).toBe(true);
+  });
+
   it('keeps its state small and bounded', () => {
     // Prepare
     const size = (s: DetectorState) => Buffer.byteLength(JSON.stringify(s));
@@ -385,7 +407,7 @@ describe('Function: scorePoint on a stored state of an older version', () => {
     const r = scorePoint(old, T0, 10);
 
     // Assess
-    expect(r.state.v).toBe(2);
+    expect(r.state.v).toBe(3);
     expect(r.state.n).toBe(1);
     expect(r.state.config.sensitivity).toBe(0.49);
     expect(r.state.config.warmupPoints).toBe(100);
