@@ -3,9 +3,9 @@
  * routing, maintenance windows and housekeeping, validated once at start with defaults for
  * everything. Durations are ms or Prometheus-style text (`30s`, `5m`, `4h`).
  */
-import * as z from 'zod';
 import { ConfigError, ENV } from '../shared/config.js';
 import { describeIssues } from '../shared/validation.js';
+import * as z from '../shared/zod.js';
 import { IncidentConfigError } from './errors.js';
 import type { GroupingPolicy } from './grouping.js';
 import { DEFAULT_INCIDENT_POLICY, type IncidentPolicy } from './incident.js';
@@ -24,54 +24,66 @@ const HOUR = 60 * MINUTE;
 
 /** ms as a number, or `30s`, `5m`, `1h30m`. */
 const DurationSchema = z.union([
-  z.number().int().nonnegative(),
-  z.string().transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration such as 30s, 5m, 4h` });
-      return z.NEVER;
-    }
-    return ms;
-  }),
+  z.number().check(z.int(), z.nonnegative()),
+  z.pipe(
+    z.string(),
+    z.transform((text: string, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        ctx.issues.push({
+          code: 'custom',
+          message: `"${text}" is not a duration such as 30s, 5m, 4h`,
+          input: text,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  ),
 ]);
 
+const positiveInt = () => z.number().check(z.int(), z.positive());
+
 const InhibitRuleSchema = z.object({
-  name: z.string().min(1),
+  name: z.string().check(z.minLength(1)),
   sourceMatchers: MatchersSchema,
   targetMatchers: MatchersSchema,
-  equal: z.array(z.string().min(1)),
+  equal: z.array(z.string().check(z.minLength(1))),
 });
 
 export const AlertingConfigSchema = z.object({
   /** A resolved incident firing again within this window reopens instead of opening anew. */
-  reopenWindowMs: DurationSchema.default(DEFAULT_INCIDENT_POLICY.reopenWindowMs),
-  flapWindowMs: DurationSchema.default(DEFAULT_INCIDENT_POLICY.flapWindowMs),
-  flapThreshold: z.number().int().min(2).default(DEFAULT_INCIDENT_POLICY.flapThreshold),
-  flapStableMs: DurationSchema.default(DEFAULT_INCIDENT_POLICY.flapStableMs),
-  auditLimit: z.number().int().positive().default(DEFAULT_INCIDENT_POLICY.auditLimit),
+  reopenWindowMs: z._default(DurationSchema, DEFAULT_INCIDENT_POLICY.reopenWindowMs),
+  flapWindowMs: z._default(DurationSchema, DEFAULT_INCIDENT_POLICY.flapWindowMs),
+  flapThreshold: z._default(
+    z.number().check(z.int(), z.gte(2)),
+    DEFAULT_INCIDENT_POLICY.flapThreshold,
+  ),
+  flapStableMs: z._default(DurationSchema, DEFAULT_INCIDENT_POLICY.flapStableMs),
+  auditLimit: z._default(positiveInt(), DEFAULT_INCIDENT_POLICY.auditLimit),
   /** Labels left out of fingerprints besides the volatile ones (e.g. `pod`). */
-  fingerprintExclude: z.array(z.string()).default([]),
-  groupBy: z.array(z.string().min(1)).default(['agent']),
-  groupWaitMs: DurationSchema.default(30_000),
-  groupIntervalMs: DurationSchema.default(5 * MINUTE),
-  repeatIntervalMs: DurationSchema.default(4 * HOUR),
-  maxPending: z.number().int().positive().default(100),
+  fingerprintExclude: z._default(z.array(z.string()), []),
+  groupBy: z._default(z.array(z.string().check(z.minLength(1))), ['agent']),
+  groupWaitMs: z._default(DurationSchema, 30_000),
+  groupIntervalMs: z._default(DurationSchema, 5 * MINUTE),
+  repeatIntervalMs: z._default(DurationSchema, 4 * HOUR),
+  maxPending: z._default(positiveInt(), 100),
   /**
    * An open incident with no signal for this long resolves itself (`0`: never). Threshold rules
    * re-emit `firing` every hour by default, so this is well above that heartbeat.
    */
-  autoResolveAfterMs: DurationSchema.default(3 * HOUR),
+  autoResolveAfterMs: z._default(DurationSchema, 3 * HOUR),
   /** "Silence ends soon" reminders go out this long before the end. */
-  silenceReminderMs: DurationSchema.default(DEFAULT_REMINDER_MS),
+  silenceReminderMs: z._default(DurationSchema, DEFAULT_REMINDER_MS),
   /** How long replaced incidents and resolved heads are kept. */
-  historyRetentionDays: z.number().int().positive().default(90),
+  historyRetentionDays: z._default(positiveInt(), 90),
   /** How long outbox items are kept after they were written (the publisher reads them at once). */
-  outboxRetentionDays: z.number().int().positive().default(7),
+  outboxRetentionDays: z._default(positiveInt(), 7),
   /** Attempts of a read-modify-write that lost a race to another writer. */
-  maxConflictRetries: z.number().int().positive().default(8),
-  inhibitRules: z.array(InhibitRuleSchema).default(() => DEFAULT_INHIBIT_RULES.map((r) => r)),
-  routing: RoutingConfigSchema.optional(),
-  maintenanceWindows: z.array(MaintenanceWindowSchema).default([]),
+  maxConflictRetries: z._default(positiveInt(), 8),
+  inhibitRules: z._default(z.array(InhibitRuleSchema), () => DEFAULT_INHIBIT_RULES.map((r) => r)),
+  routing: z.optional(RoutingConfigSchema),
+  maintenanceWindows: z._default(z.array(MaintenanceWindowSchema), []),
 });
 
 export type AlertingConfigInput = z.input<typeof AlertingConfigSchema>;

@@ -6,8 +6,8 @@
  * `continue` routes matched; here a `continue` route is a tap, e.g. "also email criticals",
  * that cannot starve the default.)
  */
-import * as z from 'zod';
 import { describeIssues } from '../shared/validation.js';
+import * as z from '../shared/zod.js';
 import { IncidentConfigError } from './errors.js';
 import { type Matcher, matchesAll } from './matchers.js';
 import { MatchersSchema } from './schemas.js';
@@ -47,67 +47,76 @@ const CHAT_ID = 'must be a numeric chat id or an @channel';
 
 const ReceiverSchema = z
   .object({
-    name: z.string().min(1),
-    telegram: z
-      .object({
-        chatId: z
-          .union([z.number().int(), z.string().regex(/^(-?\d+|@\w{4,})$/, { error: CHAT_ID })], {
-            error: CHAT_ID,
-          })
-          .transform(String),
-        topicId: z.number().int().positive().optional(),
-      })
-      .optional(),
-    email: z.object({ topic: z.literal('alerts') }).optional(),
-    minSeverity: z.enum(SEVERITIES).optional(),
+    name: z.string().check(z.minLength(1)),
+    telegram: z.optional(
+      z.object({
+        chatId: z.pipe(
+          z.union(
+            [
+              z.number().check(z.int()),
+              z.string().check(z.regex(/^(-?\d+|@\w{4,})$/, { error: CHAT_ID })),
+            ],
+            { error: CHAT_ID },
+          ),
+          z.transform(String),
+        ),
+        topicId: z.optional(z.number().check(z.int(), z.positive())),
+      }),
+    ),
+    email: z.optional(z.object({ topic: z.literal('alerts') })),
+    minSeverity: z.optional(z.enum(SEVERITIES)),
   })
-  .refine((receiver) => receiver.telegram !== undefined || receiver.email !== undefined, {
-    error: 'needs telegram or email',
-  });
+  .check(
+    z.refine((receiver) => receiver.telegram !== undefined || receiver.email !== undefined, {
+      error: 'needs telegram or email',
+    }),
+  );
 
 export const RoutingConfigSchema = z
   .object({
-    receivers: z.array(ReceiverSchema).min(1),
+    receivers: z.array(ReceiverSchema).check(z.minLength(1)),
     routes: z.array(
       z.object({
         matchers: MatchersSchema,
-        receivers: z.array(z.string().min(1)).min(1),
-        continue: z.boolean().optional(),
+        receivers: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+        continue: z.optional(z.boolean()),
       }),
     ),
-    defaultReceiver: z.string().min(1),
+    defaultReceiver: z.string().check(z.minLength(1)),
   })
-  .superRefine((config, ctx) => {
-    const names = new Set<string>();
-    config.receivers.forEach((receiver, index) => {
-      if (names.has(receiver.name)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `duplicate receiver "${receiver.name}"`,
-          path: ['receivers', index, 'name'],
-        });
-      }
-      names.add(receiver.name);
-    });
-    if (!names.has(config.defaultReceiver)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `unknown receiver "${config.defaultReceiver}"`,
-        path: ['defaultReceiver'],
-      });
-    }
-    config.routes.forEach((route, index) => {
-      route.receivers.forEach((name, at) => {
-        if (!names.has(name)) {
+  .check(
+    z.superRefine((config, ctx) => {
+      const names = new Set<string>();
+      config.receivers.forEach((receiver, index) => {
+        if (names.has(receiver.name)) {
           ctx.addIssue({
             code: 'custom',
-            message: `unknown receiver "${name}"`,
-            path: ['routes', index, 'receivers', at],
+            message: `duplicate receiver "${receiver.name}"`,
+            path: ['receivers', index, 'name'],
           });
         }
+        names.add(receiver.name);
       });
-    });
-  });
+      if (!names.has(config.defaultReceiver)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown receiver "${config.defaultReceiver}"`,
+          path: ['defaultReceiver'],
+        });
+      }
+      config.routes.forEach((route, index) => {
+        route.receivers.forEach((name, at) => {
+          if (!names.has(name)) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `unknown receiver "${name}"`,
+              path: ['routes', index, 'receivers', at],
+            });
+          }
+        });
+      });
+    }),
+  );
 
 /**
  * Validates a routing configuration once, at start.

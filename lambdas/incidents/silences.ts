@@ -5,8 +5,8 @@
  *
  * Labels are matched as given; pass {@link matchLabels} so `alertname` and `severity` work.
  */
-import * as z from 'zod';
 import { describeIssues } from '../shared/validation.js';
+import * as z from '../shared/zod.js';
 import { IncidentConfigError } from './errors.js';
 import { type Matcher, matches, matchesAll } from './matchers.js';
 import { MatchersSchema } from './schemas.js';
@@ -66,56 +66,68 @@ export const MAX_WINDOW_MS = 7 * DAY;
 export const DEFAULT_REMINDER_MS = 15 * 60_000;
 
 /** A silence must not mute everything, as Alertmanager insists. */
-const SilenceMatchersSchema = MatchersSchema.refine(
-  (matchers) => matchers.some((matcher) => !matches(matcher, {})),
-  {
+const SilenceMatchersSchema = MatchersSchema.check(
+  z.refine((matchers) => matchers.some((matcher) => !matches(matcher, {})), {
     error:
       'needs at least one matcher that does not match an empty label (it would mute everything)',
-  },
+  }),
 );
 
 /** Epoch ms, or an ISO 8601 date-time with an offset. */
 const InstantSchema = z.union([
-  z.number().int().nonnegative(),
-  z.iso.datetime({ offset: true }).transform((text) => Date.parse(text)),
+  z.number().check(z.int(), z.nonnegative()),
+  z.pipe(
+    z.iso.datetime({ offset: true }),
+    z.transform((text: string) => Date.parse(text)),
+  ),
 ]);
 
 export const SilenceSchema = z
   .object({
-    id: z.string().min(1),
+    id: z.string().check(z.minLength(1)),
     matchers: SilenceMatchersSchema,
     startsAt: InstantSchema,
     endsAt: InstantSchema,
-    createdBy: z.string().min(1, { error: 'who created the silence is required' }),
-    comment: z.string().trim().min(1, { error: 'a comment saying why is required' }),
-    remindedFor: z.number().int().optional(),
+    createdBy: z.string().check(z.minLength(1, { error: 'who created the silence is required' })),
+    comment: z
+      .string()
+      .check(z.trim(), z.minLength(1, { error: 'a comment saying why is required' })),
+    remindedFor: z.optional(z.number().check(z.int())),
   })
-  .refine((silence) => silence.endsAt > silence.startsAt, {
-    error: 'must be after startsAt',
-    path: ['endsAt'],
-  });
+  .check(
+    z.refine((silence) => silence.endsAt > silence.startsAt, {
+      error: 'must be after startsAt',
+      path: ['endsAt'],
+    }),
+  );
 
 export const MaintenanceWindowSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   matchers: SilenceMatchersSchema,
   schedule: z.object({
     days: z
       .array(z.enum(WEEKDAYS, { error: `must be one of ${WEEKDAYS.join(', ')}` }))
-      .min(1, { error: 'needs at least one day' }),
-    start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be HH:MM, 00:00-23:59' }),
-    duration: z.string().refine(
-      (text) => {
-        const ms = parseDuration(text);
-        return ms !== undefined && ms > 0 && ms <= MAX_WINDOW_MS;
-      },
-      { error: 'must be a duration such as 2h, 90m or 1h30m, at most 7d' },
+      .check(z.minLength(1, { error: 'needs at least one day' })),
+    start: z
+      .string()
+      .check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be HH:MM, 00:00-23:59' })),
+    duration: z.string().check(
+      z.refine(
+        (text) => {
+          const ms = parseDuration(text);
+          return ms !== undefined && ms > 0 && ms <= MAX_WINDOW_MS;
+        },
+        { error: 'must be a duration such as 2h, 90m or 1h30m, at most 7d' },
+      ),
     ),
-    timezone: z.string().refine(isValidTimeZone, {
-      error: 'must be an IANA time zone such as Europe/Paris',
-    }),
+    timezone: z.string().check(
+      z.refine(isValidTimeZone, {
+        error: 'must be an IANA time zone such as Europe/Paris',
+      }),
+    ),
   }),
-  createdBy: z.string().optional(),
-  comment: z.string().optional(),
+  createdBy: z.optional(z.string()),
+  comment: z.optional(z.string()),
 });
 
 /**
