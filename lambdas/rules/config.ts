@@ -21,18 +21,18 @@
  *
  * A bare list of rules is short for `{ rules: [...] }`: the defaults stay, same ids replaced.
  */
-import * as z from 'zod';
+import * as z from '../shared/zod.js';
 import { DEFAULT_RULE_DEFINITIONS } from './defaults.js';
 import { type RuleIssue, RuleValidationError } from './errors.js';
 import { parseRules, type Rule, type RuleDefinition } from './schema.js';
 
 const RulesConfigSchema = z.strictObject({
   /** Start from the default rules. @default true */
-  useDefaults: z.boolean().default(true),
+  useDefaults: z._default(z.boolean(), true),
   /** Ids of default rules to drop (only with `useDefaults`). */
-  disable: z.array(z.string().min(1)).default([]),
+  disable: z._default(z.array(z.string().check(z.minLength(1))), []),
   /** Rule definitions; validated as a whole list once merged with the defaults. */
-  rules: z.array(z.unknown()).default([]),
+  rules: z._default(z.array(z.unknown()), []),
 });
 
 /** The rules configuration as written: a bare list of rules, or the object form. */

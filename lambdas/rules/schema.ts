@@ -18,10 +18,10 @@
  * select (`metric` + `matchers`, labels cut to `keepLabels`) → `transform` → ratio (`divideBy`) →
  * `aggregate` → `complement` → compare with `op threshold` → `for` / `mOfN` → firing/resolved.
  */
-import * as z from 'zod';
 import { type Matcher, MatcherSyntaxError, parseMatchers } from '../incidents/matchers.js';
 import { SEVERITIES } from '../incidents/types.js';
 import { RemediationMappingSchema } from '../remediation/mapping.js';
+import * as z from '../shared/zod.js';
 import { isDuration, parseDuration } from './duration.js';
 import { type RuleIssue, RuleValidationError, TemplateSyntaxError } from './errors.js';
 import { type CompiledTemplate, compileTemplate } from './template.js';
@@ -47,43 +47,51 @@ const RULE_ID_PATTERN = /^[A-Za-z][A-Za-z0-9_:.-]*$/;
 const NAME_PATTERN = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-const duration = z
+const duration = z.pipe(
+  z.string().check(z.refine(isDuration, { message: 'not a duration (use e.g. 30s, 5m, 1h30m)' })),
+  z.transform(parseDuration),
+);
+
+const matchers = z.pipe(
+  z.string(),
+  z.transform((text: string, ctx): Matcher[] => {
+    try {
+      return parseMatchers(text);
+    } catch (error) {
+      if (!(error instanceof MatcherSyntaxError)) throw error;
+      ctx.issues.push({ code: 'custom', message: error.message, input: text });
+      return z.NEVER;
+    }
+  }),
+);
+
+const template = z.pipe(
+  z.string(),
+  z.transform((text: string, ctx): CompiledTemplate => {
+    try {
+      return compileTemplate(text);
+    } catch (error) {
+      if (!(error instanceof TemplateSyntaxError)) throw error;
+      ctx.issues.push({ code: 'custom', message: error.message, input: text });
+      return z.NEVER;
+    }
+  }),
+);
+
+const metricName = z
   .string()
-  .refine(isDuration, { message: 'not a duration (use e.g. 30s, 5m, 1h30m)' })
-  .transform(parseDuration);
-
-const matchers = z.string().transform((text, ctx): Matcher[] => {
-  try {
-    return parseMatchers(text);
-  } catch (error) {
-    if (!(error instanceof MatcherSyntaxError)) throw error;
-    ctx.addIssue({ code: 'custom', message: error.message });
-    return z.NEVER;
-  }
-});
-
-const template = z.string().transform((text, ctx): CompiledTemplate => {
-  try {
-    return compileTemplate(text);
-  } catch (error) {
-    if (!(error instanceof TemplateSyntaxError)) throw error;
-    ctx.addIssue({ code: 'custom', message: error.message });
-    return z.NEVER;
-  }
-});
-
-const metricName = z.string().regex(NAME_PATTERN, { message: 'not a Prometheus metric name' });
-const labelName = z.string().regex(LABEL_PATTERN, { message: 'not a label name' });
+  .check(z.regex(NAME_PATTERN, { message: 'not a Prometheus metric name' }));
+const labelName = z.string().check(z.regex(LABEL_PATTERN, { message: 'not a label name' }));
 
 const OperandTransformSchema = z.enum(['none', 'rate']);
 
 /** The second series of a ratio: `metric / divideBy`. */
 const DivideBySchema = z.strictObject({
   metric: metricName,
-  matchers: matchers.optional(),
-  transform: OperandTransformSchema.default('none'),
+  matchers: z.optional(matchers),
+  transform: z._default(OperandTransformSchema, 'none'),
   /** Multiplies the divisor, e.g. `1e-5` turns a CFS quota in µs per 100 ms period into cores. */
-  scale: z.number().refine(Number.isFinite).default(1),
+  scale: z._default(z.number().check(z.refine(Number.isFinite)), 1),
 });
 
 const PredictLinearSchema = z.strictObject({
@@ -93,133 +101,145 @@ const PredictLinearSchema = z.strictObject({
     /** How far ahead to predict: the rule's value is the series' predicted value then. */
     horizon: duration,
     /** How much history a series needs before it is predicted at all. @default window / 6 */
-    minSpan: duration.optional(),
+    minSpan: z.optional(duration),
   }),
 });
 
 const TransformSchema = z.union([z.enum(['none', 'rate', 'staleness']), PredictLinearSchema]);
 
 const RuleBaseSchema = z.strictObject({
-  id: z.string().regex(RULE_ID_PATTERN, { message: 'must start with a letter: [A-Za-z0-9_:.-]' }),
+  id: z
+    .string()
+    .check(z.regex(RULE_ID_PATTERN, { message: 'must start with a letter: [A-Za-z0-9_:.-]' })),
   /** The input series' name. */
   metric: metricName,
   /** Alertmanager-style matchers on the series' labels (`agent` and `host` included). */
-  matchers: matchers.optional(),
+  matchers: z.optional(matchers),
   /**
    * Keep only these labels (plus `agent` and `host`) right after selection: small state for series
    * with many labels (cAdvisor). They must still tell the selected series apart.
    */
-  keepLabels: z.array(labelName).optional(),
+  keepLabels: z.optional(z.array(labelName)),
   /**
    * `none`: the point's value. `rate`: per-second increase of a counter (resets handled).
    * `staleness`: seconds since the series was last reported while its metric still is (a series
    * that vanished). `{ predictLinear }`: the value least squares predicts `horizon` ahead.
    */
-  transform: TransformSchema.default('none'),
+  transform: z._default(TransformSchema, 'none'),
   /** Makes the value `metric / divideBy`, joining series of the same labels at the same instant. */
-  divideBy: DivideBySchema.optional(),
+  divideBy: z.optional(DivideBySchema),
   /** Combines the series of one agent at each instant, grouped by `by` (and `agent`, `host`). */
-  aggregate: z
-    .strictObject({ op: z.enum(AGGREGATE_OPS), by: z.array(labelName).default([]) })
-    .optional(),
+  aggregate: z.optional(
+    z.strictObject({ op: z.enum(AGGREGATE_OPS), by: z._default(z.array(labelName), []) }),
+  ),
   /** Use `1 - value` (idle → busy, available → used). */
-  complement: z.boolean().default(false),
+  complement: z._default(z.boolean(), false),
   /** Threshold rules: compare the value with `threshold` (required unless `anomaly` is set). */
-  op: z.enum(COMPARISON_OPS).optional(),
-  threshold: z.number().refine(Number.isFinite, { message: 'must be a finite number' }).optional(),
+  op: z.optional(z.enum(COMPARISON_OPS)),
+  threshold: z.optional(
+    z.number().check(z.refine(Number.isFinite, { message: 'must be a finite number' })),
+  ),
   /**
    * Anomaly rules: score the value with the online anomaly detector (one per output series)
    * instead of comparing it with a threshold.
    */
-  anomaly: z
-    .strictObject({
+  anomaly: z.optional(
+    z.strictObject({
       /** Below 1 alerts less readily, above 1 more; feedback lowers it per series. @default 1 */
-      sensitivity: z.number().positive().max(10).default(1),
+      sensitivity: z._default(z.number().check(z.positive(), z.lte(10)), 1),
       /** Only deviations in this direction alert. @default both */
-      direction: z.enum(ANOMALY_DIRECTIONS).default('both'),
-    })
-    .optional(),
+      direction: z._default(z.enum(ANOMALY_DIRECTIONS), 'both'),
+    }),
+  ),
   /** How long the condition must hold before firing (Prometheus `for`). */
-  for: duration.optional(),
+  for: z.optional(duration),
   /** Fire when at least `m` of the last `n` evaluations hold (CloudWatch "M out of N"). */
-  mOfN: z
-    .strictObject({ m: z.number().int().min(1), n: z.number().int().min(1).max(32) })
-    .refine((value) => value.m <= value.n, { message: 'm must not exceed n' })
-    .optional(),
+  mOfN: z.optional(
+    z
+      .strictObject({
+        m: z.number().check(z.int(), z.gte(1)),
+        n: z.number().check(z.int(), z.gte(1), z.lte(32)),
+      })
+      .check(z.refine((value) => value.m <= value.n, { message: 'm must not exceed n' })),
+  ),
   /** Quiet period: resolve only once the condition has been false this long. @default 0s */
-  resolveAfter: duration.optional(),
+  resolveAfter: z.optional(duration),
   /** Re-emit `firing` this often while firing (a heartbeat); `0` never. @default 1h */
-  repeatEvery: duration.optional(),
+  repeatEvery: z.optional(duration),
   /** Drop a series' state once unseen this long. @default max(3 × for, 15m) */
-  staleAfter: duration.optional(),
+  staleAfter: z.optional(duration),
   severity: z.enum(SEVERITIES),
   summary: template,
-  runbook: z.string().min(1).optional(),
+  runbook: z.optional(z.string().check(z.minLength(1))),
   /** The runbook an incident of this rule starts (see `lambdas/remediation/mapping.ts`). */
-  remediation: RemediationMappingSchema.optional(),
+  remediation: z.optional(RemediationMappingSchema),
 });
 
-export const RuleSchema = RuleBaseSchema.superRefine((rule, ctx) => {
-  if (rule.anomaly) {
-    for (const key of ['op', 'threshold', 'for', 'mOfN'] as const) {
-      if (rule[key] !== undefined) {
+const CheckedRuleSchema = RuleBaseSchema.check(
+  z.superRefine((rule, ctx) => {
+    if (rule.anomaly) {
+      for (const key of ['op', 'threshold', 'for', 'mOfN'] as const) {
+        if (rule[key] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'not used by an anomaly rule: the detector decides when it fires',
+          });
+        }
+      }
+      if (typeof rule.transform === 'object' || rule.transform === 'staleness') {
         ctx.addIssue({
           code: 'custom',
-          path: [key],
-          message: 'not used by an anomaly rule: the detector decides when it fires',
+          path: ['transform'],
+          message: 'an anomaly rule takes transform none or rate',
+        });
+      }
+    } else {
+      for (const key of ['op', 'threshold'] as const) {
+        if (rule[key] === undefined) {
+          ctx.addIssue({ code: 'custom', path: [key], message: 'required unless anomaly is set' });
+        }
+      }
+    }
+    if (rule.for !== undefined && rule.mOfN !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['mOfN'], message: 'use either for or mOfN, not both' });
+    }
+    const special = typeof rule.transform === 'string' ? rule.transform : 'predictLinear';
+    if ((special === 'staleness' || special === 'predictLinear') && rule.divideBy) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['divideBy'],
+        message: `a ratio cannot be combined with transform ${special}`,
+      });
+    }
+    if ((special === 'staleness' || special === 'predictLinear') && rule.aggregate) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['aggregate'],
+        message: `aggregate cannot be combined with transform ${special}`,
+      });
+    }
+    if (typeof rule.transform === 'object') {
+      const { window, minSpan } = rule.transform.predictLinear;
+      if (window <= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['transform', 'predictLinear', 'window'],
+          message: 'must be positive',
+        });
+      }
+      if (minSpan !== undefined && minSpan > window) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['transform', 'predictLinear', 'minSpan'],
+          message: 'must not exceed window',
         });
       }
     }
-    if (typeof rule.transform === 'object' || rule.transform === 'staleness') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['transform'],
-        message: 'an anomaly rule takes transform none or rate',
-      });
-    }
-  } else {
-    for (const key of ['op', 'threshold'] as const) {
-      if (rule[key] === undefined) {
-        ctx.addIssue({ code: 'custom', path: [key], message: 'required unless anomaly is set' });
-      }
-    }
-  }
-  if (rule.for !== undefined && rule.mOfN !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['mOfN'], message: 'use either for or mOfN, not both' });
-  }
-  const special = typeof rule.transform === 'string' ? rule.transform : 'predictLinear';
-  if ((special === 'staleness' || special === 'predictLinear') && rule.divideBy) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['divideBy'],
-      message: `a ratio cannot be combined with transform ${special}`,
-    });
-  }
-  if ((special === 'staleness' || special === 'predictLinear') && rule.aggregate) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['aggregate'],
-      message: `aggregate cannot be combined with transform ${special}`,
-    });
-  }
-  if (typeof rule.transform === 'object') {
-    const { window, minSpan } = rule.transform.predictLinear;
-    if (window <= 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['transform', 'predictLinear', 'window'],
-        message: 'must be positive',
-      });
-    }
-    if (minSpan !== undefined && minSpan > window) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['transform', 'predictLinear', 'minSpan'],
-        message: 'must not exceed window',
-      });
-    }
-  }
-}).transform(compile);
+  }),
+);
+
+export const RuleSchema = z.pipe(CheckedRuleSchema, z.transform(compile));
 
 export const RulesSchema = z.array(RuleSchema);
 
