@@ -2,20 +2,20 @@
  * Prometheus Alertmanager's webhook payload (version 4) as Vigil signals, so existing alert
  * rules flow into Vigil's incidents, notifications and remediation.
  */
-import * as z from 'zod';
 import { SEVERITIES, type Severity, type Signal } from '../incidents/types.js';
 import { describeIssues } from '../shared/validation.js';
+import * as z from '../shared/zod.js';
 
 const labelMap = z.record(z.string(), z.string());
 
 const AlertSchema = z.object({
   status: z.enum(['firing', 'resolved']),
   labels: labelMap,
-  annotations: labelMap.default({}),
+  annotations: z._default(labelMap, {}),
   startsAt: z.string(),
-  endsAt: z.string().optional(),
-  generatorURL: z.string().optional(),
-  fingerprint: z.string().optional(),
+  endsAt: z.optional(z.string()),
+  generatorURL: z.optional(z.string()),
+  fingerprint: z.optional(z.string()),
 });
 
 /** The fields Vigil reads; Alertmanager sends more (groupLabels, externalURL…), which pass. */
@@ -24,7 +24,7 @@ export const AlertmanagerWebhookSchema = z.object({
   status: z.enum(['firing', 'resolved']),
   receiver: z.string(),
   groupKey: z.string(),
-  alerts: z.array(AlertSchema).min(1).max(1_000),
+  alerts: z.array(AlertSchema).check(z.minLength(1), z.maxLength(1_000)),
 });
 
 export type AlertmanagerWebhook = z.infer<typeof AlertmanagerWebhookSchema>;

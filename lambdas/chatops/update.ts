@@ -14,62 +14,62 @@
  * /help                                  (/start too: what a private chat sends first)
  * ```
  */
-import * as z from 'zod';
 import { type Matcher, MatcherSyntaxError, matches, parseMatchers } from '../incidents/matchers.js';
 import { parseDuration } from '../incidents/time.js';
+import * as z from '../shared/zod.js';
 
 const ChatSchema = z.object({
-  id: z.number().int(),
+  id: z.number().check(z.int()),
   type: z.string(),
-  title: z.string().optional(),
-  is_forum: z.boolean().optional(),
+  title: z.optional(z.string()),
+  is_forum: z.optional(z.boolean()),
 });
 
 const UserSchema = z.object({
-  id: z.number().int(),
-  username: z.string().optional(),
+  id: z.number().check(z.int()),
+  username: z.optional(z.string()),
   first_name: z.string(),
 });
 
 const ButtonSchema = z.looseObject({
   text: z.string(),
-  callback_data: z.string().optional(),
-  url: z.string().optional(),
+  callback_data: z.optional(z.string()),
+  url: z.optional(z.string()),
 });
 
 const ReplyMarkupSchema = z.object({ inline_keyboard: z.array(z.array(ButtonSchema)) });
 
 const MessageSchema = z.object({
-  message_id: z.number().int(),
+  message_id: z.number().check(z.int()),
   chat: ChatSchema,
   /** Absent for messages sent on behalf of a channel. */
-  from: UserSchema.optional(),
+  from: z.optional(UserSchema),
   /** Unix seconds. */
-  date: z.number().optional(),
-  text: z.string().optional(),
-  message_thread_id: z.number().int().optional(),
-  is_topic_message: z.boolean().optional(),
+  date: z.optional(z.number()),
+  text: z.optional(z.string()),
+  message_thread_id: z.optional(z.number().check(z.int())),
+  is_topic_message: z.optional(z.boolean()),
 });
 
 const CallbackQuerySchema = z.object({
   id: z.string(),
   from: UserSchema,
   /** The message with the button; absent for inline-mode messages, which Vigil does not send. */
-  message: z
-    .object({
-      message_id: z.number().int(),
+  message: z.optional(
+    z.object({
+      message_id: z.number().check(z.int()),
       chat: ChatSchema,
-      reply_markup: ReplyMarkupSchema.optional(),
-    })
-    .optional(),
-  data: z.string().optional(),
+      reply_markup: z.optional(ReplyMarkupSchema),
+    }),
+  ),
+  data: z.optional(z.string()),
 });
 
 /** An update: other kinds (edited messages, member changes…) and unknown fields pass and are ignored. */
 export const UpdateSchema = z.object({
-  update_id: z.number().int(),
-  message: MessageSchema.optional(),
-  callback_query: CallbackQuerySchema.optional(),
+  update_id: z.number().check(z.int()),
+  message: z.optional(MessageSchema),
+  callback_query: z.optional(CallbackQuerySchema),
 });
 
 export type Update = z.infer<typeof UpdateSchema>;

@@ -3,13 +3,13 @@
  * patterns, error bursts, the classic keyword failures); a deployment overrides any part with a
  * JSON object (environment `LOG_DETECTION_CONFIG`), validated once at start.
  */
-import * as z from 'zod';
 import type { Severity } from '../incidents/types.js';
 import { DEFAULT_MINER_CONFIG } from '../logs/miner.js';
 import type { MinerConfig } from '../logs/types.js';
 import { ConfigError } from '../shared/config.js';
 import { LOG_LEVELS, type LogLevel } from '../shared/contracts.js';
 import { describeIssues } from '../shared/validation.js';
+import * as z from '../shared/zod.js';
 
 export interface KeywordRule {
   /** Rule id, part of the signal's rule id (`LogKeyword:<id>`). */
@@ -109,11 +109,10 @@ export const DEFAULT_LOG_DETECTION_CONFIG: LogDetectionConfig = {
 };
 
 const KeywordRuleSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
-  pattern: z
-    .string()
-    .min(1)
-    .refine(
+  id: z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/)),
+  pattern: z.string().check(
+    z.minLength(1),
+    z.refine(
       (p) => {
         try {
           new RegExp(p, 'i');
@@ -124,43 +123,45 @@ const KeywordRuleSchema = z.object({
       },
       { message: 'not a valid regular expression' },
     ),
+  ),
   severity: z.enum(['info', 'warning', 'critical']),
-  minPerMinute: z.number().int().min(1).default(1),
-  summary: z.string().min(1).max(200),
+  minPerMinute: z._default(z.number().check(z.int(), z.gte(1)), 1),
+  summary: z.string().check(z.minLength(1), z.maxLength(200)),
 });
 
-const OverridesSchema = z
-  .object({
-    miner: z
-      .object({
-        similarity: z.number().gt(0).max(1),
-        settledAfter: z.number().int().min(1),
-        maxTemplates: z.number().int().min(1).max(5_000),
-        maxTokens: z.number().int().min(1).max(1_000),
-      })
-      .partial(),
-    newPattern: z
-      .object({
+const OverridesSchema = z.partial(
+  z.strictObject({
+    miner: z.partial(
+      z.object({
+        similarity: z.number().check(z.gt(0), z.lte(1)),
+        settledAfter: z.number().check(z.int(), z.gte(1)),
+        maxTemplates: z.number().check(z.int(), z.gte(1), z.lte(5_000)),
+        maxTokens: z.number().check(z.int(), z.gte(1), z.lte(1_000)),
+      }),
+    ),
+    newPattern: z.partial(
+      z.object({
         enabled: z.boolean(),
-        warmupLines: z.number().int().min(0),
-        warmupMs: z.number().int().min(0),
+        warmupLines: z.number().check(z.int(), z.gte(0)),
+        warmupMs: z.number().check(z.int(), z.gte(0)),
         minLevel: z.enum(LOG_LEVELS),
-      })
-      .partial(),
-    errorBurst: z.object({ enabled: z.boolean(), perMinute: z.number().int().min(1) }).partial(),
-    patternAnomaly: z
-      .object({
+      }),
+    ),
+    errorBurst: z.partial(
+      z.object({ enabled: z.boolean(), perMinute: z.number().check(z.int(), z.gte(1)) }),
+    ),
+    patternAnomaly: z.partial(
+      z.object({
         enabled: z.boolean(),
-        maxSeries: z.number().int().min(1).max(200),
-        warmupMinutes: z.number().int().min(1),
-        sensitivity: z.number().gt(0).max(10),
-      })
-      .partial(),
+        maxSeries: z.number().check(z.int(), z.gte(1), z.lte(200)),
+        warmupMinutes: z.number().check(z.int(), z.gte(1)),
+        sensitivity: z.number().check(z.gt(0), z.lte(10)),
+      }),
+    ),
     /** Replaces the default keyword rules (include them again to keep them). */
     keywords: z.array(KeywordRuleSchema),
-  })
-  .partial()
-  .strict();
+  }),
+);
 
 export type LogDetectionOverrides = z.input<typeof OverridesSchema>;
 

@@ -2,13 +2,13 @@
  * What the logs detector keeps per (agent, source): the template miner's state and the
  * detectors' counters, as one plain JSON document stored in the log-patterns table.
  */
-import * as z from 'zod';
 import type { DetectorState } from '../detect/index.js';
 import type { LogExcerpt } from '../incidents/types.js';
 import { createMinerState, TemplateMiner } from '../logs/miner.js';
 import { MinerStateSchema, parseMinerState } from '../logs/state.js';
 import type { MinerConfig, MinerState } from '../logs/types.js';
 import { describeIssues } from '../shared/validation.js';
+import * as z from '../shared/zod.js';
 
 export interface SourceState {
   readonly v: 1;
@@ -56,12 +56,12 @@ export function createSourceState(miner: Partial<MinerConfig> = {}): SourceState
 const SourceStateSchema = z.object({
   v: z.literal(1),
   miner: MinerStateSchema,
-  lastSequence: z.string().nullable(),
-  lines: z.number().int().min(0),
-  firstTs: z.number().nullable(),
-  minute: z.number().nullable(),
+  lastSequence: z.nullable(z.string()),
+  lines: z.number().check(z.int(), z.gte(0)),
+  firstTs: z.nullable(z.number()),
+  minute: z.nullable(z.number()),
   counts: z.record(z.string(), z.number()),
-  errors: z.number().int().min(0),
+  errors: z.number().check(z.int(), z.gte(0)),
   errorBurstFiring: z.boolean(),
   keywordCounts: z.record(z.string(), z.number()),
   // The anomaly detector validates and upgrades its own state.
@@ -70,7 +70,7 @@ const SourceStateSchema = z.object({
     z.object({
       ts: z.number(),
       source: z.string(),
-      level: z.string().optional(),
+      level: z.optional(z.string()),
       message: z.string(),
     }),
   ),

@@ -2,19 +2,19 @@
  * Miner state on the wire: JSON text in, validated state out, so a corrupt or foreign stored
  * state fails loudly with the offending field instead of mining garbage.
  */
-import * as z from 'zod';
 import { describeIssues } from '../shared/validation.js';
+import * as z from '../shared/zod.js';
 import { MinerStateError } from './errors.js';
 import { minerConfig } from './miner.js';
 import type { MinerState } from './types.js';
 
 const TemplateRecordSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   aliases: z.array(z.string()),
   tokens: z.array(z.string()),
-  count: z.number().int().min(0),
-  firstSeen: z.number().int().min(0),
-  lastSeen: z.number().int().min(0),
+  count: z.number().check(z.int(), z.gte(0)),
+  firstSeen: z.number().check(z.int(), z.gte(0)),
+  lastSeen: z.number().check(z.int(), z.gte(0)),
 });
 
 export const MinerStateSchema = z.object({
@@ -25,8 +25,8 @@ export const MinerStateSchema = z.object({
     maxTemplates: z.number(),
     maxTokens: z.number(),
   }),
-  clock: z.number().int().min(0),
-  evicted: z.number().int().min(0),
+  clock: z.number().check(z.int(), z.gte(0)),
+  evicted: z.number().check(z.int(), z.gte(0)),
   templates: z.array(TemplateRecordSchema),
 });
 
