@@ -644,7 +644,9 @@ function learnSeasons(
   wp: ReturnType<typeof weeklyPosition>,
 ): void {
   const interval = w.interval;
-  if (interval === null || interval >= DAY_MS / DAILY_BUCKETS) return;
+  // Hourly and two-hourly series (CloudWatch's coarse periods, business metrics) still visit every
+  // hour-of-day bucket or its neighbours each day, so they learn the daily profile too.
+  if (interval === null || interval > (2 * DAY_MS) / DAILY_BUCKETS) return;
   const days = (ts - (w.firstTs ?? ts)) / DAY_MS;
   const dev = x - w.plain;
   const ea = Math.max(interval / ERROR_MEMORY_MS, 1 / w.n);

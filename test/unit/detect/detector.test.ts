@@ -92,6 +92,27 @@ describe('Function: scorePoint', () => {
     );
   });
 
+  it('learns the daily cycle of an hourly series too, and sees a broken one', () => {
+    // Prepare: 40 days of hourly points (CloudWatch's coarsest common period), a daily sine of
+    // amplitude 20 and noise of 1; on day 30 the morning peak does not come.
+    const g = gaussian(71);
+    const hour = 3_600_000;
+    const isBroken = (i: number) => Math.floor(i / 24) === 30 && i % 24 >= 3 && i % 24 < 10;
+    const points = Array.from({ length: 40 * 24 }, (_, i) => ({
+      ts: T0 + i * hour,
+      value: (isBroken(i) ? 50 : 50 + 20 * Math.sin((2 * Math.PI * (i % 24)) / 24)) + g(),
+    }));
+
+    // Act
+    const { results, state } = run(points);
+
+    // Assess: the daily profile is in use and the only alert is in the broken morning.
+    expect(state.season).toBeGreaterThanOrEqual(1);
+    const alerts = alertsAt(results);
+    expect(alerts.length).toBe(1);
+    expect(alerts.every(isBroken)).toBe(true);
+  });
+
   it('learns a weekly cycle: quiet weekends stop alerting once two weeks are seen', () => {
     // Prepare: 4 weeks from a Monday, daily sine, weekends 25 lower.
     const g = gaussian(77);
