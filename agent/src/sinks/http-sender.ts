@@ -357,7 +357,7 @@ export class HttpSender {
 }
 
 /** Output buffer of a worker's gzip stream: a few trips to the threadpool per batch. */
-const GZIP_CHUNK_BYTES = 32_768;
+const GZIP_CHUNK_BYTES = 131_072;
 /** A worker's body buffer starts this large and grows (in these steps) for a larger batch. */
 const BODY_BYTES = 262_144;
 
