@@ -98,9 +98,12 @@ export class AlertingState extends Construct {
     );
   }
 
-  /** GetItem and PutItem on the series-state table: feedback lowers a series' sensitivity. */
+  /**
+   * BatchGetItem and PutItem on the series-state table: feedback reads a series' record (one
+   * BatchGetItem, as the detector does) and writes it back with a lowered sensitivity.
+   */
   public grantSeriesFeedback(grantee: IGrantable): void {
-    grantOnTable(this.seriesStateTable, grantee, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    grantOnTable(this.seriesStateTable, grantee, 'dynamodb:BatchGetItem', 'dynamodb:PutItem');
   }
 
   /**

@@ -86,10 +86,9 @@ export class QueryApi extends Construct {
     alerting.grantIncidentService(this.handler);
     // Incident lists include resolved incidents, which no index holds: a Scan (see incident-history.ts).
     grantOnTable(state.incidentsTable, this.handler, 'dynamodb:Scan');
-    // Recent deviations (GetItem), and a false positive lowers its series' sensitivity (the
-    // series record is read with BatchGetItem, then written back).
+    // Recent deviations (GetItem), and a false positive lowers its series' sensitivity.
     state.grantSeriesFeedback(this.handler);
-    grantOnTable(state.seriesStateTable, this.handler, 'dynamodb:BatchGetItem');
+    grantOnTable(state.seriesStateTable, this.handler, 'dynamodb:GetItem');
     grantSecretValue(this.dashboardSecret, encryptionKey, this.handler);
 
     const integration = new LambdaIntegration(this.handler, { allowTestInvoke: false });
