@@ -5,6 +5,9 @@
  *   npm run bench:nab -- --data DIR --out DIR      score every CSV under DIR, write results
  *   npm run bench:nab -- --config '{"sensitivity":0.8}' --report /tmp/nab.json
  *                                                  full run with a config override, report elsewhere
+ *   npm run bench:nab -- --resample 60             the same series averaged over 60-minute buckets
+ *                                                  (windows moved to their buckets), scored the same
+ *                                                  way: how the detector fares at coarser sampling
  *
  * Every series is run online, row by row, from a fresh state with one configuration. With
  * --data/--out, each `DIR/<path>.csv` (`timestamp,value`) gives `OUT/<path>.csv` with
@@ -55,6 +58,8 @@ interface Args {
   data?: string;
   out?: string;
   report?: string;
+  /** Minutes per bucket when the NAB series are averaged to a coarser sampling first. */
+  resample?: number;
   config: Partial<DetectorConfig>;
 }
 
@@ -69,7 +74,18 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--out') args.out = path.resolve(value);
     else if (flag === '--config') args.config = parseConfig(value);
     else if (flag === '--report') args.report = path.resolve(value);
-    else throw new UsageError(`unknown flag ${flag} (expected --data, --out, --config, --report)`);
+    else if (flag === '--resample') {
+      const minutes = Number(value);
+      if (!Number.isInteger(minutes) || minutes < 10 || minutes > 1440 || 1440 % minutes !== 0) {
+        throw new UsageError(
+          `--resample must be a whole number of minutes dividing a day, 10–1440, got ${value}`,
+        );
+      }
+      args.resample = minutes;
+    } else
+      throw new UsageError(
+        `unknown flag ${flag} (expected --data, --out, --config, --report, --resample)`,
+      );
   }
   if ((args.data === undefined) !== (args.out === undefined)) {
     throw new UsageError('--data and --out go together');
@@ -242,10 +258,16 @@ interface ScoreReport {
   >;
 }
 
-function score(results: string, extra: readonly string[]): ScoreReport {
+/** Where score.mjs finds the data and windows it scores against. */
+interface Truth {
+  readonly data: string;
+  readonly windows: string;
+}
+
+function score(truth: Truth, results: string, extra: readonly string[]): ScoreReport {
   const out = execFileSync(
     'node',
-    ['score.mjs', '--data', 'data', '--windows', 'windows.json', '--results', results, ...extra],
+    ['score.mjs', '--data', truth.data, '--windows', truth.windows, '--results', results, ...extra],
     { cwd: NAB_DIR, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   return JSON.parse(out) as ScoreReport;
@@ -257,10 +279,10 @@ interface Scored {
   fixed: ProfileScores;
 }
 
-function scoreSet(results: string, filesList: string | null): Scored {
+function scoreSet(truth: Truth, results: string, filesList: string | null): Scored {
   const files = filesList ? ['--files', filesList] : [];
-  const opt = score(results, ['--column', 'anomaly_score', ...files]);
-  const fix = score(results, ['--column', 'alert', '--threshold', '0.5', ...files]);
+  const opt = score(truth, results, ['--column', 'anomaly_score', ...files]);
+  const fix = score(truth, results, ['--column', 'alert', '--threshold', '0.5', ...files]);
   const pick = (f: (p: Profile) => number) =>
     Object.fromEntries(PROFILES.map((p) => [p, f(p)])) as ProfileScores;
   return {
@@ -323,20 +345,83 @@ async function exportRun(args: Required<Pick<Args, 'data' | 'out'>> & Args): Pro
   );
 }
 
+/** `YYYY-MM-DD HH:MM:SS` (UTC), the NAB timestamp format. */
+function nabStamp(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/**
+ * The series averaged over buckets of `minutes` (a bucket per UTC multiple, stamped with its
+ * start; empty buckets left out, as a scraper that missed them would) and its windows moved to
+ * the buckets they start and end in.
+ */
+function resampleSeries(
+  s: Series,
+  windows: readonly [string, string][],
+  minutes: number,
+): { series: Series; windows: [string, string][] } {
+  const width = minutes * 60_000;
+  const bucket = (ms: number) => Math.floor(ms / width) * width;
+  const sums = new Map<number, [number, number]>();
+  for (let i = 0; i < s.ts.length; i++) {
+    const v = s.values[i] ?? Number.NaN;
+    if (!Number.isFinite(v)) continue;
+    const b = bucket(s.ts[i] ?? 0);
+    const acc = sums.get(b) ?? [0, 0];
+    acc[0] += v;
+    acc[1] += 1;
+    sums.set(b, acc);
+  }
+  const keys = [...sums.keys()].sort((a, b) => a - b);
+  const means = keys.map((k) => {
+    const [sum, count] = sums.get(k) ?? [0, 1];
+    return sum / count;
+  });
+  return {
+    series: {
+      rel: s.rel,
+      stamps: keys.map(nabStamp),
+      raw: means.map(String),
+      ts: Float64Array.from(keys),
+      values: Float64Array.from(means),
+    },
+    windows: windows.map(([a, b]) => [
+      nabStamp(bucket(parseTimestamp(a))),
+      nabStamp(bucket(parseTimestamp(b))),
+    ]),
+  };
+}
+
 async function fullRun(args: Args): Promise<void> {
   const dataDir = path.join(NAB_DIR, 'data');
-  const windows = JSON.parse(await readFile(path.join(NAB_DIR, 'windows.json'), 'utf8')) as Record<
+  let windows = JSON.parse(await readFile(path.join(NAB_DIR, 'windows.json'), 'utf8')) as Record<
     string,
     [string, string][]
   >;
-  const series = await Promise.all((await listCsv(dataDir)).map((f) => readSeries(dataDir, f)));
+  let series = await Promise.all((await listCsv(dataDir)).map((f) => readSeries(dataDir, f)));
   const outDir = await mkdtemp(path.join(tmpdir(), 'vigil-nab-'));
+  let truth: Truth = { data: dataDir, windows: path.join(NAB_DIR, 'windows.json') };
   try {
+    if (args.resample !== undefined) {
+      const minutes = args.resample;
+      const resampled = series.map((s) => resampleSeries(s, windows[s.rel] ?? [], minutes));
+      series = resampled.map((r) => r.series);
+      windows = Object.fromEntries(resampled.map((r) => [r.series.rel, r.windows]));
+      truth = { data: path.join(outDir, 'truth'), windows: path.join(outDir, 'truth.json') };
+      for (const s of series) {
+        const lines = ['timestamp,value', ...s.stamps.map((t, i) => `${t},${s.raw[i]}`)];
+        const dest = path.join(truth.data, s.rel);
+        await mkdir(path.dirname(dest), { recursive: true });
+        await writeFile(dest, `${lines.join('\n')}\n`);
+      }
+      await writeFile(truth.windows, JSON.stringify(windows));
+    }
+    const results = path.join(outDir, 'results');
     const rows = [];
     let maxState = 0;
     for (const s of series) {
       const run = runSeries(s, args.config);
-      await writeResults(outDir, s, run);
+      await writeResults(results, s, run);
       rows.push(perFile(s, run, windows[s.rel] ?? []));
       maxState = Math.max(maxState, Buffer.byteLength(JSON.stringify(run.state)));
     }
@@ -351,8 +436,8 @@ async function fullRun(args: Args): Promise<void> {
           .join('\n')}\n`,
       );
     }
-    const all = scoreSet(outDir, null);
-    const halves = { A: scoreSet(outDir, lists.A), B: scoreSet(outDir, lists.B) };
+    const all = scoreSet(truth, results, null);
+    const halves = { A: scoreSet(truth, results, lists.A), B: scoreSet(truth, results, lists.B) };
     const pointsPerS = throughput(series, args.config);
     const noiseAlerts = whiteNoiseAlerts(args.config);
     const points = series.reduce((a, s) => a + s.values.length, 0);
@@ -361,7 +446,9 @@ async function fullRun(args: Args): Promise<void> {
       `${name.padEnd(36)}${v.map((x) => (x === null ? '' : x.toFixed(1)).padStart(10)).join('')}`;
     const prof = (p: ProfileScores) => PROFILES.map((k) => p[k]);
     const count = (h: 'A' | 'B') => series.filter((s) => half(s.rel) === h).length;
-    console.log(`NAB: ${series.length} of NAB's 58 files, ${points} points`);
+    const sampling =
+      args.resample === undefined ? '' : `, averaged over ${args.resample}-minute buckets`;
+    console.log(`NAB: ${series.length} of NAB's 58 files${sampling}, ${points} points`);
     console.log(`config: ${JSON.stringify({ ...DEFAULT_DETECTOR_CONFIG, ...args.config })}\n`);
     console.log(
       `${''.padEnd(36)}${['standard', 'low FP', 'low FN'].map((h) => h.padStart(10)).join('')}`,
@@ -387,7 +474,11 @@ async function fullRun(args: Args): Promise<void> {
 
     const result = {
       note: `NAB scores on the ${series.length} series available here (NAB has 58); the published scoreboard covers all 58. Halves split by FNV-1a of the file path.`,
-      command: 'npm run bench:nab',
+      command:
+        args.resample === undefined
+          ? 'npm run bench:nab'
+          : `npm run bench:nab -- --resample ${args.resample}`,
+      resample_minutes: args.resample ?? null,
       config: { ...DEFAULT_DETECTOR_CONFIG, ...args.config },
       files: series.length,
       points,
@@ -407,7 +498,14 @@ async function fullRun(args: Args): Promise<void> {
       })),
       per_file: rows,
     };
-    const report = args.report ?? path.join(REPO_ROOT, 'bench/results/nab.json');
+    const report =
+      args.report ??
+      path.join(
+        REPO_ROOT,
+        args.resample === undefined
+          ? 'bench/results/nab.json'
+          : `bench/results/nab-${args.resample}min.json`,
+      );
     await mkdir(path.dirname(report), { recursive: true });
     await writeFile(report, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`\nreport: ${path.relative(process.cwd(), report)}`);

@@ -119,6 +119,18 @@ const MIN_DAYS_WEEKLY = 14;
 const CHECK_SURPRISE = 2.5;
 const SURPLUS_MEMORY = 5000;
 const SURPLUS_PRIOR = 1000;
+/**
+ * The sampling interval the alert level is set for. A point of a coarser series stands for
+ * several such intervals of series time: its tail probability is divided by how many (up to
+ * MAX_SCALED_INTERVAL_MS), so an hourly series alerts on as rare an hour as a five-minute
+ * series does on a rare five minutes, rather than twelve times less often per day. Finer series
+ * are left as they are (their rule sensitivity is the knob for them).
+ */
+const REFERENCE_INTERVAL_MS = 300_000;
+const MAX_SCALED_INTERVAL_MS = 3_600_000;
+/** The cooldown in series time at the reference interval (150 points of 5 minutes). */
+const MAX_COOLDOWN_MS = 150 * REFERENCE_INTERVAL_MS;
+
 /** Surprises are capped here before they are exponentiated (10^100 is still finite). */
 const MAX_SURPRISE = 100;
 
@@ -475,13 +487,15 @@ function step(w: Work, ts: number, raw: number): PointResult {
   // What recurs at this time of day on previous days (a nightly job) is not news.
   surprise = Math.max(0, surprise - recurringSurprise(w, ts, dp, surprise));
   surprise = Math.max(0, surprise - surplusSurprise(w, surprise));
+  surprise = Math.max(0, surprise + coarseSamplingBonus(w.interval));
 
   // Score, alert and cooldown.
   const effective = c.sensitivity * surprise;
   let score = warm && effective > 0 ? effective / (effective + c.alertSurprise) : 0;
   let sinceAlert = w.sinceAlert === null ? null : w.sinceAlert + 1;
-  if (sinceAlert !== null && sinceAlert < c.cooldownPoints) {
-    score *= sinceAlert / c.cooldownPoints;
+  const cooldown = cooldownLength(c, w.interval);
+  if (sinceAlert !== null && sinceAlert < cooldown) {
+    score *= sinceAlert / cooldown;
   }
   const alert = warm && score >= ALERT_SCORE;
   if (alert) sinceAlert = 0;
@@ -582,6 +596,24 @@ function fromModel(w: Work, y: number): number {
 function acceptedStatistic(tails: readonly number[], c: DetectorConfig, i: number): number {
   const target = c.sensitivity > 0 ? c.alertSurprise / c.sensitivity + MULTIPLE_TESTS : 60;
   return tailQuantile(Z_TAIL, tails, i * TAIL_SIZE, target);
+}
+
+/** log10 of how many reference intervals one point of this series stands for (0 for finer series). */
+function coarseSamplingBonus(interval: number | null): number {
+  if (interval === null || interval <= REFERENCE_INTERVAL_MS) return 0;
+  return Math.log10(Math.min(interval, MAX_SCALED_INTERVAL_MS) / REFERENCE_INTERVAL_MS);
+}
+
+/**
+ * Points during which scores are damped after an alert: `cooldownPoints`, but no longer than
+ * MAX_COOLDOWN_MS of series time (150 hourly points would silence a series for six days), and
+ * no shorter than the memory of the short window (2 / shortAlpha points), or the shift and
+ * variance tests would alert again on the tail of the same episode.
+ */
+function cooldownLength(c: DetectorConfig, interval: number | null): number {
+  if (interval === null || interval <= 0) return c.cooldownPoints;
+  const floor = Math.ceil(2 / c.shortAlpha);
+  return Math.min(c.cooldownPoints, Math.max(floor, Math.ceil(MAX_COOLDOWN_MS / interval)));
 }
 
 /**

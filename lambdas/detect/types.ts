@@ -10,14 +10,20 @@ export interface DetectorConfig {
    * when `sensitivity × surprise ≥ alertSurprise`, i.e. when its estimated tail probability is at
    * most `10^(−alertSurprise / sensitivity)`. 1 is the default; 0.5 asks for the square of the
    * probability (10⁻¹² instead of 10⁻⁶); 0 never alerts. The feedback loop lowers it
-   * (`withSensitivity`) when a human marks an alert a false positive.
+   * (`withSensitivity`) when a human marks an alert a false positive. For a series sampled more
+   * coarsely than every five minutes the probability is per five minutes of series time (a point
+   * of an hourly series stands for twelve), so its alerts per day match a five-minute series'.
    */
   readonly sensitivity: number;
   /** Calibrated surprise (−log10 of the tail probability) at which a point alerts at sensitivity 1. */
   readonly alertSurprise: number;
   /** Points to observe before any score is reported or alert raised. */
   readonly warmupPoints: number;
-  /** After an alert, scores are damped for this many points (recovering linearly): one episode, one alert. */
+  /**
+   * After an alert, scores are damped for this many points (recovering linearly): one episode,
+   * one alert. For series sampled more coarsely than every five minutes it is capped at 12.5 hours
+   * of series time (150 five-minute points), but never below 2 / shortAlpha points.
+   */
   readonly cooldownPoints: number;
   /** A gap longer than this many typical intervals restarts the short-term statistics. */
   readonly gapIntervals: number;

@@ -113,6 +113,37 @@ describe('Function: scorePoint', () => {
     expect(alerts.every(isBroken)).toBe(true);
   });
 
+  it('judges a point of an hourly series as standing for twelve five-minute points', () => {
+    // Prepare: the same values (noise and one moderate spike) at five-minute and hourly steps.
+    const values = noisy(1500, 81);
+    values[1200] = 59;
+    const at = (step: number) => values.map((value, i) => ({ ts: T0 + i * step, value }));
+
+    // Act
+    const fiveMinutes = run(at(STEP)).results[1200];
+    const hourly = run(at(3_600_000)).results[1200];
+
+    // Assess: log10 12 more surprise for the hourly point, from the same calibrated tails.
+    const surprise = (score: number) => (3 * score) / (1 - score);
+    expect(surprise(hourly?.score ?? 0) - surprise(fiveMinutes?.score ?? 0)).toBeCloseTo(
+      Math.log10(12),
+      6,
+    );
+  });
+
+  it('keeps the cooldown of an hourly series to half a day, not 150 hours', () => {
+    // Prepare: hourly noise with two large spikes 55 hours apart (not at the same hour of day).
+    const values = noisy(1200, 82);
+    values[900] = 90;
+    values[955] = 90;
+
+    // Act
+    const { results } = run(values.map((value, i) => ({ ts: T0 + i * 3_600_000, value })));
+
+    // Assess
+    expect(alertsAt(results)).toEqual([900, 955]);
+  });
+
   it('learns a weekly cycle: quiet weekends stop alerting once two weeks are seen', () => {
     // Prepare: 4 weeks from a Monday, daily sine, weekends 25 lower.
     const g = gaussian(77);
