@@ -13,7 +13,7 @@
  * ```
  */
 // zod/mini, as the rule schema that embeds it: the full zod would come back into every bundle.
-import * as z from 'zod/mini';
+import * as z from '../shared/zod.js';
 import { type RemediationInput, RISKS, RUNBOOKS } from './types.js';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;

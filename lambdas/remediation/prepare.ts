@@ -3,7 +3,7 @@
  * then decide how the run goes on (policy by risk, then the target's guard rails). Pure: the
  * guard state is read and written by the caller.
  */
-import * as z from 'zod/mini';
+import * as z from '../shared/zod.js';
 import { admit, type GuardLimits, type GuardState } from './budget.js';
 import { RemediationInputError } from './errors.js';
 import { decidePolicy } from './policy.js';

@@ -4,7 +4,7 @@
  * label value can never become a command.
  */
 // zod/mini: the steps' bundle has a budget, and the full zod alone is a quarter of it.
-import * as z from 'zod/mini';
+import * as z from '../shared/zod.js';
 import { RemediationInputError } from './errors.js';
 import type { EcsAction, RunbookName, SsmAction } from './types.js';
 

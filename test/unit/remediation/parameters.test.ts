@@ -142,6 +142,17 @@ describe('Function: prepareRun', () => {
     guard: EMPTY_GUARD_STATE,
   };
 
+  it('names every problem of a bad input with its key and zod’s message', () => {
+    // Act
+    const run = () =>
+      prepareRun({ target: 7, incidentId: '', parameters: { unit: 'nginx' }, extra: 1 }, context);
+
+    // Assess
+    expect(run).toThrow(
+      'invalid input: target: required, a string; incidentId: must be a string; (input): unknown extra',
+    );
+  });
+
   it('defaults to medium risk (approval) and returns the guard state to write for automatic runs', () => {
     // Act
     const medium = prepareRun({ target: INSTANCE, parameters: { unit: 'nginx' } }, context);
