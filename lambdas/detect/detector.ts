@@ -235,22 +235,35 @@ export function withSensitivity(state: DetectorState, sensitivity: number): Dete
 
 /** True for a state of this version with every array at its length (cheap: checked per point). */
 function isCurrent(s: DetectorState): boolean {
+  return s.v === 3 && hasCurrentArrays(s) && typeof s.overPoints === 'number';
+}
+
+function hasCurrentArrays(s: DetectorState): boolean {
   return (
-    s.v === 3 &&
     s.tails?.length === COMPONENTS * TAIL_SIZE &&
     s.daily?.length === DAILY_BUCKETS &&
     s.weekly?.length === WEEKLY_BUCKETS &&
     s.today?.length === DAILY_BUCKETS &&
     s.usual?.length === DAILY_BUCKETS &&
-    typeof s.overPoints === 'number'
+    typeof s.errLast === 'number'
   );
 }
 
 /**
- * A stored state from an older version (or damaged): the series starts afresh, keeping the
- * settings that still exist and are valid (a sensitivity lowered by feedback survives).
+ * A stored state from an older version (or damaged). Version 2 differs only by the counts of
+ * the second-stage calibration, which start from zero (its prior covers them): the series keeps
+ * everything it learned. Anything older or damaged starts afresh, keeping the settings that
+ * still exist and are valid (a sensitivity lowered by feedback survives).
  */
 function upgrade(old: DetectorState): DetectorState {
+  const stored = old as unknown as { v?: unknown };
+  if (stored.v === 2 && hasCurrentArrays(old)) {
+    try {
+      return { ...old, v: 3, config: resolveDetectorConfig(old.config), over: 0, overPoints: 0 };
+    } catch {
+      // A damaged configuration: start afresh below.
+    }
+  }
   const kept: Record<string, unknown> = {};
   const config = (old as { config?: unknown }).config;
   if (typeof config === 'object' && config !== null) {

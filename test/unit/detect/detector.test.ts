@@ -446,6 +446,23 @@ describe('Function: counterRate with the detector', () => {
 });
 
 describe('Function: scorePoint on a stored state of an older version', () => {
+  it('continues a version 2 state with everything it learned', () => {
+    // Prepare: a learned state as version 2 stored it (no second-stage counts).
+    const learned = run(regular(noisy(2000, 91))).state;
+    const { over: _over, overPoints: _points, ...rest } = learned;
+    const stored = JSON.parse(JSON.stringify({ ...rest, v: 2 })) as DetectorState;
+
+    // Act
+    const r = scorePoint(stored, T0 + 2000 * STEP, 70);
+
+    // Assess: no warm-up again; the spike is caught against what was learned.
+    expect(r.state.v).toBe(3);
+    expect(r.state.n).toBe(2001);
+    expect(r.state.overPoints).toBe(1);
+    expect(r.alert).toBe(true);
+    expect(r.explanation.pattern).toBe('spike');
+  });
+
   it('starts the series afresh, keeping the settings that still exist', () => {
     // Prepare: the shape the first detector version stored.
     const old = {
