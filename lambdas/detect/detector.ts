@@ -2,7 +2,7 @@
  * Online, causal anomaly detector for one metric series.
  *
  * Pure: `scorePoint(state, ts, value)` returns the score of the new point and the next state (a
- * plain JSON object of about 1.5 KB) and never looks ahead, so the score of point i depends on
+ * plain JSON object of about 2.6 KB) and never looks ahead, so the score of point i depends on
  * points 0..i only. The series is first deseasonalised (daily and weekly profiles, used only
  * when they explain it clearly better than a flat baseline), then four small tests run on it:
  *
@@ -16,12 +16,15 @@
  *
  * Each test's statistic is calibrated per series (tails.ts: peaks over threshold), so a noisy or
  * heavy-tailed series does not alert all day while a quiet one still alerts on small
- * deviations. The point's surprise S is the largest calibrated surprise (−log10 p) less a
- * Bonferroni allowance for four tests, less what recurred at this time of day on previous days
- * (a nightly job is not news). With sensitivity s the score is sS / (sS + alertSurprise), which
- * is 0.5, the alert threshold, exactly where the tail probability reaches
- * 10^(−alertSurprise / s). After an alert scores are damped for `cooldownPoints` points, so one
- * episode makes one alert; after a confirmed level shift the baseline restarts at the new level.
+ * deviations. The point's surprise S is −log10 of the harmonic mean of the tests' calibrated
+ * tail probabilities (less log10 4 for four tests), less what recurred at this time of day on
+ * previous days (a nightly job is not news), less how much more often than nominal this series'
+ * own S reaches a check level (second-stage calibration); a point of a series sampled more
+ * coarsely than every five minutes is judged per five minutes of series time. With sensitivity
+ * s the score is sS / (sS + alertSurprise), which is 0.5, the alert threshold, exactly where the
+ * tail probability reaches 10^(−alertSurprise / s). After an alert scores are damped for
+ * `cooldownPoints` points (at most 12.5 hours of series time), so one episode makes one alert;
+ * after a confirmed level shift the baseline restarts at the new level.
  */
 import {
   DAILY_BUCKETS,
