@@ -5,12 +5,18 @@
  *
  *   npm run bench
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
+import { RUNBOOKS } from '../lambdas/remediation/types.js';
+import { ENV } from '../lambdas/shared/config.js';
 import {
   BUNDLE_BUDGET_BYTES,
   LAMBDA_ENTRIES,
@@ -25,25 +31,72 @@ const LOAD_RUNS = 15;
 const INGEST_RECORDS = Number(process.env.BENCH_INGEST_RECORDS ?? 2_000);
 const POINTS_PER_RECORD = 10;
 const CONCURRENCY = 16;
+const execFileAsync = promisify(execFile);
 
-/** Environment that lets a handler module initialise (clients are built, never called). */
-const HANDLER_ENV = {
-  ...process.env,
-  AWS_REGION: 'us-east-1',
-  METRICS_STORE: 'timestream',
-  TIMESTREAM_DATABASE: 'bench',
-  TIMESTREAM_TABLE: 'bench',
-  LOGS_TABLE: 'bench',
-  AGENTS_TABLE: 'bench',
-  RULE_STATE_TABLE: 'bench',
-  INCIDENTS_TABLE: 'bench',
-  ALERT_GROUPS_TABLE: 'bench',
-  ALERTMANAGER_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench',
-  SILENCES_TABLE: 'bench',
-  OUTBOX_TABLE: 'bench',
-  DEDUP_TABLE: 'bench',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-};
+/** JSON-valued variables: unset, the handlers use their defaults. */
+const JSON_VARIABLES = new Set<string>([
+  ENV.logDetectionConfig,
+  ENV.alertingConfig,
+  ENV.remediationScripts,
+]);
+
+/**
+ * Environment that lets every handler module initialise: each variable of `lambdas/shared/config.ts`
+ * with a placeholder of its kind (clients are built, never called, except Secrets Manager, which
+ * some handlers read at start: `secretsEndpoint` answers for it).
+ */
+function handlerEnv(secretsEndpoint: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  };
+  for (const name of Object.values(ENV)) {
+    if (JSON_VARIABLES.has(name)) continue;
+    if (name.endsWith('_ARN'))
+      env[name] = `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}`;
+    else if (/_(SECONDS|ATTEMPTS|HOUR|THRESHOLD|HOURS|DAYS)$/.test(name)) env[name] = '60';
+    else env[name] = 'bench';
+  }
+  env[ENV.metricsStore] = 'timestream';
+  env[ENV.telegramAllowedChats] = '1';
+  env[ENV.telegramChatId] = '1';
+  env[ENV.dashboardUrl] = 'https://vigil.example.com';
+  env[ENV.remediationApprovalUrl] = 'https://vigil.example.com/v1/remediation/approval';
+  env[ENV.remediationStateMachines] = JSON.stringify(
+    Object.fromEntries(
+      RUNBOOKS.map((runbook) => [
+        runbook,
+        `arn:aws:states:us-east-1:000000000000:stateMachine:${runbook}`,
+      ]),
+    ),
+  );
+  return env;
+}
+
+/** A stand-in for Secrets Manager's GetSecretValue: every secret has every field a handler reads. */
+async function startSecretsStub(): Promise<{ url: string; close(): void }> {
+  const secret = JSON.stringify({
+    botToken: '123:bench',
+    webhookSecret: 'bench-webhook-secret',
+    token: 'bench-token',
+    linkSecret: 'bench-link-secret',
+  });
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.setHeader('content-type', 'application/x-amz-json-1.1');
+      response.end(JSON.stringify({ ARN: 'arn:bench', Name: 'bench', SecretString: secret }));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() };
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -51,18 +104,21 @@ function median(values: number[]): number {
 }
 
 /** Median wall time of a fresh `node` process running `args`, in milliseconds. */
-function nodeRunMs(args: string[]): number {
+async function nodeRunMs(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const times: number[] = [];
   for (let run = 0; run < LOAD_RUNS; run++) {
     const start = process.hrtime.bigint();
-    execFileSync(process.execPath, args, { env: HANDLER_ENV, stdio: 'ignore' });
+    // Asynchronously: the Secrets Manager stand-in answers from this process.
+    await execFileAsync(process.execPath, args, { env });
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   return median(times);
 }
 
 async function measureBundles(outDir: string) {
-  const bareMs = nodeRunMs(['-e', '0']);
+  const secrets = await startSecretsStub();
+  const env = handlerEnv(secrets.url);
+  const bareMs = await nodeRunMs(['-e', '0'], env);
   const bundles = [];
   for (const name of Object.keys(LAMBDA_ENTRIES) as (keyof typeof LAMBDA_ENTRIES)[]) {
     const outfile = path.join(outDir, name, 'index.mjs');
@@ -73,13 +129,16 @@ async function measureBundles(outDir: string) {
       logLevel: 'error',
     });
     const { size } = await stat(outfile);
-    const loadMs = nodeRunMs([
-      '--input-type=module',
-      '-e',
-      `await import(${JSON.stringify(outfile)})`,
-    ]);
+    const loadMs = await nodeRunMs(
+      ['--input-type=module', '-e', `await import(${JSON.stringify(outfile)})`],
+      env,
+    ).catch((error: { stderr?: string }) => {
+      secrets.close();
+      throw new Error(`the ${name} bundle does not load: ${error.stderr ?? error}`);
+    });
     bundles.push({ name, bytes: size, load_ms: loadMs, load_ratio: loadMs / bareMs });
   }
+  secrets.close();
   return { bareMs, bundles };
 }
 
