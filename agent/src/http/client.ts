@@ -114,7 +114,8 @@ export class NodeHttpClient implements HttpClient {
   async request(request: HttpRequest): Promise<HttpResponse> {
     const url = new URL(request.url);
     if (url.protocol === 'https:') {
-      this.https ??= (httpsModule ??= import('node:https')).then((module) => ({
+      httpsModule ??= import('node:https');
+      this.https ??= httpsModule.then((module) => ({
         module,
         agent: new module.Agent(this.agentOptions),
       }));
