@@ -1,5 +1,5 @@
 import type { Labels } from '../incidents/types.js';
-import { AGENT_LABELS } from '../rules/schema.js';
+import { AGENT_LABELS } from '../rules/labels.js';
 
 /** `metric{a="1",b="2"}` without the agent labels (hints and explanations are per agent already). */
 export function seriesName(metric: string, labels: Readonly<Labels>): string {

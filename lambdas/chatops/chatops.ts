@@ -25,7 +25,7 @@ import {
 } from '../notify/telegram-format.js';
 import { formatDuration, formatTime, truncate } from '../notify/text.js';
 import type { RemediationChatOps } from '../remediation/chatops.js';
-import { logger as defaultLogger } from '../shared/powertools.js';
+import { logger as defaultLogger } from '../shared/logger.js';
 import { ChatOpsConfigError } from './errors.js';
 import {
   formatAcknowledged,

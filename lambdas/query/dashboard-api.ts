@@ -6,7 +6,6 @@
  * Incident actions go through the same adapter ChatOps uses, so a click and a `/ack` are one path.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type * as z from 'zod';
 import { incidentMatchers } from '../chatops/chatops.js';
 import { incidentActions } from '../chatops/incident-actions.js';
 import { IncidentConfigError } from '../incidents/errors.js';
@@ -14,6 +13,7 @@ import type { IncidentService } from '../incidents/service.js';
 import type { RemediationChatOps } from '../remediation/chatops.js';
 import { errorResult, jsonResult } from '../shared/api-errors.js';
 import { describeIssues } from '../shared/validation.js';
+import type * as z from '../shared/zod.js';
 import type { SeriesStateStore } from '../stores/dynamodb-series-state-store.js';
 import type { AgentDirectory, LogStore, MetricReader } from '../stores/types.js';
 import { bearerToken, tokenAccepted } from './dashboard-auth.js';
@@ -87,7 +87,7 @@ const LOG_MARGIN_MS = 5 * MINUTE;
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
-function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+function parse<T>(schema: z.ZodMiniType<T>, input: unknown): T {
   const result = schema.safeParse(input);
   if (!result.success) throw new QueryParamsError(describeIssues(result.error).join('; '));
   return result.data;

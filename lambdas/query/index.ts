@@ -4,7 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import { remediationChatOpsFromEnv } from '../remediation/chatops-from-env.js';
 import { ENV, requireEnv } from '../shared/config.js';
-import { logger } from '../shared/powertools.js';
+import { logger } from '../shared/logger.js';
 import { secretField } from '../shared/secret-json.js';
 import { DynamoDbAgentRegistry } from '../stores/dynamodb-agent-registry.js';
 import { DynamoDbSeriesStateStore } from '../stores/dynamodb-series-state-store.js';

@@ -3,10 +3,10 @@
  * string, reads the stores, answers JSON. The dashboard issue grows this.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import * as z from 'zod';
 import { errorResult, jsonResult } from '../shared/api-errors.js';
 import { AgentSchema, LOG_LEVELS, LogLineSchema, MetricPointSchema } from '../shared/contracts.js';
 import { describeIssues } from '../shared/validation.js';
+import * as z from '../shared/zod.js';
 import type { LogStore, MetricReader } from '../stores/types.js';
 
 export interface QueryDeps {
@@ -19,25 +19,27 @@ export const QUERY_ROUTES = { metrics: '/v1/query/metrics', logs: '/v1/query/log
 
 const DEFAULT_RANGE_MS = 3_600_000;
 
-const epochMs = z.coerce.number().int().min(0);
+const queryInt = (min: number, max?: number) =>
+  z.coerce.number().check(z.int(), z.gte(min), ...(max === undefined ? [] : [z.lte(max)]));
+const epochMs = queryInt(0);
 const rangeParams = {
   agent: AgentSchema.shape.id,
-  from: epochMs.optional(),
-  to: epochMs.optional(),
+  from: z.optional(epochMs),
+  to: z.optional(epochMs),
 };
 const MetricsQuerySchema = z.object({
   ...rangeParams,
   name: MetricPointSchema.shape.name,
-  limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  limit: z._default(queryInt(1, 10_000), 1_000),
 });
 const LogsQuerySchema = z.object({
   ...rangeParams,
-  limit: z.coerce.number().int().min(1).max(1_000).default(200),
+  limit: z._default(queryInt(1, 1_000), 200),
   // Search: exact source, lowest level, template id, case-insensitive text.
   source: z.optional(LogLineSchema.shape.source),
-  level: z.enum(LOG_LEVELS).optional(),
-  template: z.string().min(1).max(64).optional(),
-  q: z.string().min(1).max(256).optional(),
+  level: z.optional(z.enum(LOG_LEVELS)),
+  template: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  q: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
 });
 
 export function createQueryHandler(
@@ -47,7 +49,7 @@ export function createQueryHandler(
 
   /** Validates the query string; `from`/`to` default to the last hour and must be ordered. */
   function parse<T extends { from?: number; to?: number }>(
-    schema: z.ZodType<T>,
+    schema: z.ZodMiniType<T>,
     event: APIGatewayProxyEvent,
   ) {
     const result = schema.safeParse(event.queryStringParameters ?? {});

@@ -25,13 +25,8 @@
 
 import { matchesAll } from '../incidents/matchers.js';
 import type { Labels, Signal } from '../incidents/types.js';
-import {
-  AGENT_LABELS,
-  type AggregateOp,
-  type ComparisonOp,
-  type Rule,
-  type ThresholdRule,
-} from './schema.js';
+import { AGENT_LABELS } from './labels.js';
+import type { AggregateOp, ComparisonOp, Rule, ThresholdRule } from './schema.js';
 import { render } from './template.js';
 import { trendAdd, trendPredict } from './trend.js';
 import type {

@@ -35,8 +35,8 @@ export type AggregateOp = (typeof AGGREGATE_OPS)[number];
 export const ANOMALY_DIRECTIONS = ['both', 'up', 'down'] as const;
 export type AnomalyDirection = (typeof ANOMALY_DIRECTIONS)[number];
 
-/** Label names the engine sets from the envelope on every series. */
-export const AGENT_LABELS = ['agent', 'host'] as const;
+/** Label names the engine sets from the envelope on every series (defined beside, schema-free). */
+export { AGENT_LABELS } from './labels.js';
 
 /** Without `for` or `mOfN`, a series unseen this long loses its pending state (and is forgotten). */
 export const MIN_STALE_AFTER_MS = 15 * 60_000;
