@@ -19,7 +19,7 @@ import type { AnomalySample } from '../rules/engine.js';
 import type { AnomalyRule } from '../rules/schema.js';
 import { render } from '../rules/template.js';
 import { seriesName, stateKey } from './series-name.js';
-import type { Deviation, SeriesRecord } from './types.js';
+import type { BandPoint, Deviation, SeriesRecord } from './types.js';
 
 /** A point scoring at least this is remembered as a deviation, for root-cause hints. */
 export const HINT_SCORE = 0.3;
@@ -39,6 +39,8 @@ export interface ScoreOutput {
   records: Map<string, SeriesRecord>;
   /** Deviating points of this batch, one per series and stretch. */
   deviations: Deviation[];
+  /** Score and expected band of every point scored after the warm-up. */
+  bands: BandPoint[];
 }
 
 export function newSeriesRecord(rule: AnomalyRule): SeriesRecord {
@@ -61,6 +63,7 @@ export function scoreSamples(input: ScoreInput): ScoreOutput {
   const changed = new Map<string, SeriesRecord>();
   const signals: Signal[] = [];
   const deviations = new Map<string, Deviation>();
+  const bands: BandPoint[] = [];
 
   for (const sample of input.samples) {
     const rule = input.rules.get(sample.ruleId);
@@ -76,6 +79,18 @@ export function scoreSamples(input: ScoreInput): ScoreOutput {
         : withSensitivity(stored.detector, sensitivity);
     const result = scorePoint(detector, sample.ts, sample.value);
     const record: SeriesRecord = { ...stored, detector: result.state, lastTs: sample.ts };
+
+    const { low, high, pattern } = result.explanation;
+    if (pattern !== 'warmup' && Number.isFinite(low) && Number.isFinite(high)) {
+      bands.push({
+        ruleId: rule.id,
+        labels: sample.labels,
+        ts: sample.ts,
+        score: result.score,
+        low,
+        high,
+      });
+    }
 
     const direction = result.explanation.deviation >= 0 ? 'up' : 'down';
     const counts = rule.anomaly.direction === 'both' || rule.anomaly.direction === direction;
@@ -111,7 +126,7 @@ export function scoreSamples(input: ScoreInput): ScoreOutput {
     }
     changed.set(key, record);
   }
-  return { signals, records: changed, deviations: [...deviations.values()] };
+  return { signals, records: changed, deviations: [...deviations.values()], bands };
 }
 
 /**

@@ -21,6 +21,20 @@ export interface SeriesRecord {
   quietSince?: number;
 }
 
+/**
+ * What the detector made of one point after its warm-up: the score and the band of values it
+ * expected. Stored as metric points (`vigil_anomaly_*`) so charts can draw the band.
+ */
+export interface BandPoint {
+  ruleId: string;
+  /** The series' labels with `agent` and `host`. */
+  labels: Record<string, string>;
+  ts: number;
+  score: number;
+  low: number;
+  high: number;
+}
+
 /** A stretch of time in which one series deviated, for root-cause hints. */
 export interface Deviation {
   ruleId: string;

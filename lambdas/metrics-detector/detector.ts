@@ -67,7 +67,9 @@ export function createMetricsDetector(
       }
       deps.metrics?.addMetric('PointsWritten', MetricUnit.Count, result.written);
       if (deps.rules) {
-        const signals = await evaluateRules(deps.rules, batch.agent, points, receivedAt);
+        const signals = await evaluateRules(deps.rules, batch.agent, points, receivedAt, (bands) =>
+          deps.metricStore.write(bands),
+        );
         if (signals.length > 0)
           deps.metrics?.addMetric('Signals', MetricUnit.Count, signals.length);
       }

@@ -12,7 +12,7 @@
 import { mergeDeviations, withHints } from '../anomaly/hints.js';
 import { scoreSamples } from '../anomaly/score.js';
 import { stateKey } from '../anomaly/series-name.js';
-import type { SeriesRecord } from '../anomaly/types.js';
+import type { BandPoint, SeriesRecord } from '../anomaly/types.js';
 import type { Signal } from '../incidents/types.js';
 import type { RulesProvider } from '../rules/cached-rules.js';
 import { type AnomalySample, evaluate } from '../rules/engine.js';
@@ -21,6 +21,7 @@ import type { RulePoint } from '../rules/types.js';
 import type { Agent } from '../shared/contracts.js';
 import type { RuleStateStore } from '../stores/dynamodb-rule-state-store.js';
 import type { SeriesStateStore } from '../stores/dynamodb-series-state-store.js';
+import type { StoredPoint } from '../stores/types.js';
 
 /** Where signals go: the incident service, or a double in tests. */
 export interface SignalSink {
@@ -39,12 +40,24 @@ export interface RulesDeps {
   readonly signals: SignalSink;
 }
 
-/** Evaluates one agent batch; returns the signals it emitted. */
+/** The metric names the anomaly rules' scores and expected bands are stored under. */
+export const BAND_METRICS = {
+  score: 'vigil_anomaly_score',
+  low: 'vigil_anomaly_expected_low',
+  high: 'vigil_anomaly_expected_high',
+} as const;
+
+/**
+ * Evaluates one agent batch; returns the signals it emitted. The anomaly rules' scores and
+ * expected bands go to `storeBands` (as metric points, for charts) before any state is saved, so
+ * a retried record writes them again rather than losing them.
+ */
 export async function evaluateRules(
   deps: RulesDeps,
   agent: Agent,
   points: readonly RulePoint[],
   now: number,
+  storeBands: (points: StoredPoint[]) => Promise<unknown>,
 ): Promise<Signal[]> {
   if (points.length === 0) return [];
   const rules = await deps.rules();
@@ -55,9 +68,30 @@ export async function evaluateRules(
 
   const signals = withHints([...result.signals, ...anomaly.signals], anomaly.deviations);
   if (signals.length > 0) await deps.signals.processSignals(signals, now);
+  if (anomaly.bands.length > 0) await storeBands(bandPoints(agent, anomaly.bands));
   await anomaly.save();
   await deps.ruleState.save(agent.id, result.state, stored.version);
   return signals;
+}
+
+/** Three points per band: score, low and high, labelled with the rule and the series' labels. */
+function bandPoints(agent: Agent, bands: readonly BandPoint[]): StoredPoint[] {
+  return bands.flatMap(({ ruleId, labels, ts, score, low, high }) => {
+    const { agent: _agent, host: _host, ...series } = labels;
+    const point = (name: string, value: number): StoredPoint => ({
+      agentId: agent.id,
+      host: agent.hostname,
+      name,
+      labels: { rule: ruleId, ...series },
+      value,
+      ts,
+    });
+    return [
+      point(BAND_METRICS.score, score),
+      point(BAND_METRICS.low, low),
+      point(BAND_METRICS.high, high),
+    ];
+  });
 }
 
 async function scoreAnomalies(
@@ -72,7 +106,7 @@ async function scoreAnomalies(
       .map((rule) => [rule.id, rule]),
   );
   if (samples.length === 0 || anomalyRules.size === 0) {
-    return { signals: [], deviations: [], save: async () => {} };
+    return { signals: [], deviations: [], bands: [], save: async () => {} };
   }
   const keys = samples.map((sample) => stateKey(sample.ruleId, sample.key));
   const [stored, remembered] = await Promise.all([
@@ -100,5 +134,5 @@ async function scoreAnomalies(
       await store.saveDeviations(agentId, deviations, remembered.version);
     }
   };
-  return { signals: scored.signals, deviations, save };
+  return { signals: scored.signals, deviations, bands: scored.bands, save };
 }

@@ -30,8 +30,9 @@ function setup(provider: RulesProvider = staticRules(rules)) {
   const ruleState = new MemoryRuleStateStore();
   const seriesState = new MemorySeriesStateStore();
   const emitted: Signal[] = [];
+  const metricStore = new MemoryMetricStore();
   const detect = createMetricsDetector({
-    metricStore: new MemoryMetricStore(),
+    metricStore,
     agents: new MemoryAgentRegistry(),
     logger: silentLogger(),
     now: () => NOW,
@@ -42,7 +43,7 @@ function setup(provider: RulesProvider = staticRules(rules)) {
       signals: { processSignals: async (signals) => void emitted.push(...signals) },
     },
   });
-  return { ruleState, seriesState, emitted, detect };
+  return { ruleState, seriesState, emitted, detect, metricStore };
 }
 
 const upBatch = (value: number, ts: number) =>
@@ -192,6 +193,37 @@ describe('Function: metrics detector with anomaly rules', () => {
       series: 'disk_busy',
       note: expect.stringMatching(/^disk_busy rose 5m before \(score /),
     });
+  });
+
+  it('stores the score and expected band of every point scored after the warm-up', async () => {
+    // Prepare
+    const { detect, metricStore } = setup(staticRules(ANOMALY_RULES));
+
+    // Act
+    for (const record of batches(points)) await detect(kinesisEvent(record));
+
+    // Assess
+    const named = (name: string) =>
+      metricStore.points.filter((p) => p.name === name && p.labels.rule === 'LoadAnomaly');
+    const [scores, lows, highs] = [
+      named('vigil_anomaly_score'),
+      named('vigil_anomaly_expected_low'),
+      named('vigil_anomaly_expected_high'),
+    ];
+    expect(scores.length).toBeGreaterThan(POINTS / 2);
+    expect(scores.length).toBeLessThan(POINTS);
+    expect([lows.length, highs.length]).toEqual([scores.length, scores.length]);
+    expect(scores[0]).toMatchObject({
+      agentId: 'agent-1',
+      host: 'web-1',
+      labels: { rule: 'LoadAnomaly' },
+    });
+    lows.forEach((low, i) => {
+      expect(low.value).toBeLessThanOrEqual(highs[i]?.value ?? Number.NaN);
+    });
+    // Before the shift the band holds the series (~1), after it the series leaves it (~3).
+    const beforeShift = lows.findIndex((low) => low.ts >= NOW - (POINTS - 300) * STEP_MS) - 1;
+    expect(highs[beforeShift]?.value).toBeGreaterThan(1);
   });
 
   it('changes nothing when batches are delivered again', async () => {
