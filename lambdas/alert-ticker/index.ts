@@ -2,7 +2,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { ENV, requireEnv } from '../shared/config.js';
-import { logger } from '../shared/powertools.js';
+import { logger } from '../shared/logger.js';
 import { DynamoDbAgentRegistry } from '../stores/dynamodb-agent-registry.js';
 import { documentClient, incidentServiceFromEnv } from '../stores/from-env.js';
 import { createAlertTicker } from './ticker.js';

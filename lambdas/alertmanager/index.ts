@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import { ENV, requireEnv } from '../shared/config.js';
-import { logger } from '../shared/powertools.js';
+import { logger } from '../shared/logger.js';
 import { secretField } from '../shared/secret-json.js';
 import { incidentServiceFromEnv } from '../stores/from-env.js';
 import { createAlertmanagerHandler } from './handler.js';

@@ -6,7 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { TelegramClient } from '../notify/telegram-client.js';
 import { remediationChatOpsFromEnv } from '../remediation/chatops-from-env.js';
 import { ENV, requireEnv } from '../shared/config.js';
-import { logger } from '../shared/powertools.js';
+import { logger } from '../shared/logger.js';
 import { secretField } from '../shared/secret-json.js';
 import { DynamoDbDedup } from '../stores/dynamodb-dedup.js';
 import {
