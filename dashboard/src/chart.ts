@@ -4,6 +4,7 @@
  * carries a text summary for screen readers, since a canvas says nothing to them.
  */
 import uPlot from 'uplot';
+import { bandRuns } from './bands.js';
 import { h } from './dom.js';
 
 export interface ChartLine {
@@ -21,9 +22,14 @@ export interface ChartMarker {
   label: string;
 }
 
+/** The range the anomaly detector expected for a line, on the same x values as the line. */
 export interface ChartBand {
+  /** The line the band belongs to (index in `lines`): it takes that line's colour. */
+  line: number;
   lower: (number | null)[];
   upper: (number | null)[];
+  /** Buckets with both bounds. */
+  count: number;
 }
 
 export interface ChartSpec {
@@ -34,7 +40,8 @@ export interface ChartSpec {
   lines: ChartLine[];
   format: (value: number) => string;
   markers: ChartMarker[];
-  band?: ChartBand;
+  /** Expected bands, drawn behind the lines; only those with points count. */
+  bands?: ChartBand[];
   /** Fixed y range, e.g. [0, 100] for percentages. */
   yRange?: [number, number];
   /** The x range shown (epoch ms): the range asked for, whatever the data covers. */
@@ -49,34 +56,45 @@ export const SEVERITY_COLORS = {
   anomaly: '#9333ea',
 } as const;
 
-function markersPlugin(markers: readonly ChartMarker[], band: ChartBand | undefined): uPlot.Plugin {
+const colorOf = (line: number) => PALETTE[line % PALETTE.length] as string;
+
+/** Fills each band between its bounds, run by run (a gap in the band stays a gap). */
+function drawBands(u: uPlot, bands: readonly ChartBand[]): void {
+  const { ctx } = u;
+  const xs = u.data[0];
+  const at = (i: number) => u.valToPos(xs[i] as number, 'x', true);
+  ctx.save();
+  // Inside the plot only: a bound past the y range must not paint over the axes.
+  ctx.beginPath();
+  ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+  ctx.clip();
+  for (const band of bands) {
+    ctx.fillStyle = `${colorOf(band.line)}2e`;
+    for (const [start, end] of bandRuns(band)) {
+      const y = (value: number | null | undefined) => u.valToPos(value as number, 'y', true);
+      if (start === end) {
+        // A lone bucket: a thin bar rather than an invisible zero-width shape.
+        const width = 3 * devicePixelRatio;
+        const top = y(band.upper[start]);
+        ctx.fillRect(at(start) - width / 2, top, width, y(band.lower[start]) - top);
+        continue;
+      }
+      ctx.beginPath();
+      ctx.moveTo(at(start), y(band.upper[start]));
+      for (let i = start + 1; i <= end; i++) ctx.lineTo(at(i), y(band.upper[i]));
+      for (let i = end; i >= start; i--) ctx.lineTo(at(i), y(band.lower[i]));
+      ctx.closePath();
+      ctx.fill();
+    }
+  }
+  ctx.restore();
+}
+
+function markersPlugin(markers: readonly ChartMarker[], bands: readonly ChartBand[]): uPlot.Plugin {
   return {
     hooks: {
-      drawClear: (u) => {
-        if (!band) return;
-        // The expected band, behind the lines.
-        const { ctx } = u;
-        const xs = u.data[0];
-        ctx.save();
-        ctx.fillStyle = 'rgba(37, 99, 235, 0.12)';
-        ctx.beginPath();
-        let open = false;
-        const upper: [number, number][] = [];
-        for (let i = 0; i < xs.length; i++) {
-          const hi = band.upper[i];
-          const lo = band.lower[i];
-          if (hi === null || hi === undefined || lo === null || lo === undefined) continue;
-          const x = u.valToPos(xs[i] as number, 'x', true);
-          upper.push([x, u.valToPos(hi, 'y', true)]);
-          if (!open) ctx.moveTo(x, u.valToPos(lo, 'y', true));
-          else ctx.lineTo(x, u.valToPos(lo, 'y', true));
-          open = true;
-        }
-        for (const [x, y] of upper.reverse()) ctx.lineTo(x, y);
-        ctx.closePath();
-        ctx.fill();
-        ctx.restore();
-      },
+      // Before the grid and the lines, so the band sits behind them.
+      drawClear: (u) => drawBands(u, bands),
       draw: (u) => {
         const { ctx } = u;
         const top = u.bbox.top;
@@ -122,12 +140,58 @@ function summary(spec: ChartSpec): string {
   if (spec.markers.length > anomalies)
     parts.push(`${spec.markers.length - anomalies} incident marker(s)`);
   if (anomalies > 0) parts.push(`${anomalies} anomaly marker(s)`);
+  for (const band of spec.bands ?? []) {
+    const last = band.upper.findLastIndex((value) => value !== null);
+    const line = spec.lines[band.line]?.label ?? '';
+    parts.push(
+      `expected range of ${line} drawn for ${band.count} point(s), latest ${spec.format(band.lower[last] as number)} to ${spec.format(band.upper[last] as number)}`,
+    );
+  }
   return `${spec.title}. ${parts.join('; ')}.`;
+}
+
+/** The key under the plot: a swatch per band, in its line's colour (hidden from screen readers,
+ * which read the summary). */
+function bandKey(spec: ChartSpec & { bands: ChartBand[] }): HTMLElement {
+  const several = spec.bands.length > 1;
+  return h(
+    'p',
+    { class: 'chart-key', 'aria-hidden': 'true' },
+    spec.bands.map((band) => {
+      const swatch = h('span', { class: 'swatch' });
+      // Through the CSSOM: the Content-Security-Policy refuses inline style attributes.
+      swatch.style.background = `${colorOf(band.line)}2e`;
+      return h(
+        'span',
+        {},
+        swatch,
+        several ? `expected range (${spec.lines[band.line]?.label ?? ''})` : 'expected range',
+      );
+    }),
+  );
+}
+
+/** The automatic y range, widened to hold the bands (else a band above the line is cut off). */
+function withBands(bands: readonly ChartBand[]): uPlot.Range.Function {
+  return (_u, dataMin, dataMax) => {
+    let min = dataMin;
+    let max = dataMax;
+    for (const band of bands)
+      for (let i = 0; i < band.lower.length; i++) {
+        const lo = band.lower[i];
+        const hi = band.upper[i];
+        if (lo != null) min = min == null ? lo : Math.min(min, lo);
+        if (hi != null) max = max == null ? hi : Math.max(max, hi);
+      }
+    return uPlot.rangeNum(min ?? 0, max ?? 1, 0.1, true);
+  };
 }
 
 /** A chart in a figure; returns the figure and a function that frees the chart. */
 export function chartFigure(spec: ChartSpec): { figure: HTMLElement; destroy: () => void } {
   const plotArea = h('div', { class: 'plot' });
+  const bands = (spec.bands ?? []).filter((band) => band.count > 0);
+  const bandSpec = { ...spec, bands };
   const pointCount = spec.lines.reduce(
     (count, line) => count + line.values.filter((value) => value !== null).length,
     0,
@@ -143,10 +207,12 @@ export function chartFigure(spec: ChartSpec): { figure: HTMLElement; destroy: ()
       'data-points': pointCount,
       'data-markers': spec.markers.filter((marker) => marker.severity !== 'anomaly').length,
       'data-anomalies': spec.markers.filter((marker) => marker.severity === 'anomaly').length,
+      'data-band-points': bands.reduce((count, band) => count + band.count, 0),
     },
     h('figcaption', { id: titleId }, spec.title),
-    h('p', { class: 'sr-only' }, summary(spec)),
+    h('p', { class: 'sr-only' }, summary(bandSpec)),
     plotArea,
+    bands.length > 0 ? bandKey(bandSpec) : null,
   );
   if (pointCount === 0) {
     plotArea.append(h('p', { class: 'empty' }, 'No data in this range.'));
@@ -160,7 +226,7 @@ export function chartFigure(spec: ChartSpec): { figure: HTMLElement; destroy: ()
     cursor: { drag: { x: false, y: false } },
     scales: {
       x: { time: true, range: [spec.xRange[0] / 1000, spec.xRange[1] / 1000] },
-      y: spec.yRange ? { range: spec.yRange } : { auto: true },
+      y: spec.yRange ? { range: spec.yRange } : { range: withBands(bands) },
     },
     axes: [
       { stroke: '#6b7280', grid: { stroke: 'rgba(128,128,128,0.15)' } },
@@ -181,7 +247,7 @@ export function chartFigure(spec: ChartSpec): { figure: HTMLElement; destroy: ()
         value: (_u: uPlot, value: number | null) => (value === null ? '–' : spec.format(value)),
       })),
     ],
-    plugins: [markersPlugin(spec.markers, spec.band)],
+    plugins: [markersPlugin(spec.markers, bands)],
   };
   const data: uPlot.AlignedData = [
     spec.xs.map((ts) => ts / 1000),

@@ -1,4 +1,5 @@
 import { api, type Incident, type Points, type SeriesView } from '../api.js';
+import { alignBand, EXPECTED_HIGH, EXPECTED_LOW, seriesWith, sumSeries } from '../bands.js';
 import { type ChartMarker, type ChartSpec, chartFigure } from '../chart.js';
 import { h, mount, notice } from '../dom.js';
 import { bytesPerSecond, percent, time } from '../format.js';
@@ -61,6 +62,24 @@ function chartOfSeries(series: string): string {
   if (series.startsWith('node_disk') || series.startsWith('node_filesystem')) return 'chart-disk';
   if (series.startsWith('node_network')) return 'chart-network';
   return '';
+}
+
+/**
+ * Where a chart's line is the very quantity an anomaly rule scores, the rule's expected band for
+ * it: `line` is the index of the line, `scale` turns the rule's unit into the chart's.
+ */
+interface BandOf {
+  line: number;
+  rule: string;
+  device?: string;
+  scale?: number;
+  max?: number;
+}
+
+/** The detector's expected bounds of every rule and device, in the charts' buckets. */
+interface Expected {
+  low: Points;
+  high: Points;
 }
 
 const single = (points: Points, map: (value: number) => number = (value) => value) =>
@@ -134,6 +153,17 @@ export const hostPage: Page = async (main, [agent = '']) => {
           }))
       : [],
   );
+  // One read per bound for the whole page (the store reads every series of a name anyway); the
+  // same from/to/points as the lines, so the buckets line up. Per bucket each series is a mean;
+  // min/max only combine series that share rule and device. Without it the charts draw no band.
+  const expectedQuery = { ...base, by: 'rule,device' };
+  const expected: Promise<Expected | null> = Promise.all([
+    api.points({ ...expectedQuery, name: EXPECTED_LOW, agg: 'min' }),
+    api.points({ ...expectedQuery, name: EXPECTED_HIGH, agg: 'max' }),
+  ]).then(
+    ([low, high]) => ({ low, high }),
+    () => null,
+  );
   const markersOf = (id: string) =>
     Promise.all([incidentMarkers, anomalyMarkers]).then(([found, unusual]) => [
       ...found,
@@ -148,20 +178,42 @@ export const hostPage: Page = async (main, [agent = '']) => {
     lines: (answers: T) => { label: string; values: Map<number, number> }[],
     format: (value: number) => string,
     yRange?: [number, number],
+    bandsOf?: (answers: T) => BandOf[],
   ): HTMLElement => {
     const place = slot(title);
-    Promise.all([Promise.all(queries), markersOf(id)])
-      .then(([answers, found]) => {
+    Promise.all([Promise.all(queries), markersOf(id), bandsOf ? expected : null])
+      .then(([answers, found, bounds]) => {
         if (gone) return;
-        const built = chartFigure(
-          toChart(id, title, lines(answers as T), format, found, xRange, yRange),
-        );
+        const spec = toChart(id, title, lines(answers as T), format, found, xRange, yRange);
+        const wanted = bounds && bandsOf ? bandsOf(answers as T) : [];
+        spec.bands = wanted.map(({ line, rule, device, scale, max }) => {
+          const labels: Record<string, string> = device === undefined ? { rule } : { rule, device };
+          return {
+            line,
+            ...alignBand(
+              spec.xs,
+              seriesWith(bounds?.low.series ?? [], labels),
+              seriesWith(bounds?.high.series ?? [], labels),
+              { scale: scale ?? 1, min: 0, ...(max === undefined ? {} : { max }) },
+            ),
+          };
+        });
+        const built = chartFigure(spec);
         charts.push(built);
         place.fill(built.figure);
         if ((answers as Points[]).some((answer) => answer.truncated))
           built.figure.append(
             notice(
               'This range holds more points than one chart reads; it shows the oldest part. Pick a shorter range.',
+            ),
+          );
+        else if (
+          spec.bands.some((band) => band.count > 0) &&
+          (bounds?.low.truncated || bounds?.high.truncated)
+        )
+          built.figure.append(
+            notice(
+              'The expected range is drawn for the oldest part of this range only (too many points). Pick a shorter range.',
             ),
           );
       })
@@ -185,6 +237,7 @@ export const hostPage: Page = async (main, [agent = '']) => {
       ([cpu]) => [{ label: 'busy', values: single(cpu, (idle) => Math.max(0, 100 * (1 - idle))) }],
       percent,
       [0, 100],
+      () => [{ line: 0, rule: 'CpuAnomaly', scale: 100, max: 100 }],
     ),
     chart<[Points, Points]>(
       'chart-memory',
@@ -201,6 +254,8 @@ export const hostPage: Page = async (main, [agent = '']) => {
       ],
       percent,
       [0, 100],
+      // MemoryAnomaly scores 1 - MemAvailable / MemTotal: this line, as a share.
+      () => [{ line: 0, rule: 'MemoryAnomaly', scale: 100, max: 100 }],
     ),
     chart<[Points, Points]>(
       'chart-disk',
@@ -235,6 +290,7 @@ export const hostPage: Page = async (main, [agent = '']) => {
           rate: true,
           match: 'device!=lo',
           agg: 'sum',
+          by: 'device',
         }),
         api.points({
           ...base,
@@ -242,13 +298,25 @@ export const hostPage: Page = async (main, [agent = '']) => {
           rate: true,
           match: 'device!=lo',
           agg: 'sum',
+          by: 'device',
         }),
       ],
       ([received, sent]) => [
-        { label: 'received', values: single(received) },
-        { label: 'sent', values: single(sent) },
+        { label: 'received', values: sumSeries(received.series) },
+        { label: 'sent', values: sumSeries(sent.series) },
       ],
       bytesPerSecond,
+      undefined,
+      // The rules score each interface; the lines sum them. A band only where the sum is of one
+      // interface, so it is that interface's band (a sum of bands is no band of the sum).
+      ([received, sent]) =>
+        [
+          { line: 0, rule: 'NetworkReceiveAnomaly', answer: received },
+          { line: 1, rule: 'NetworkTransmitAnomaly', answer: sent },
+        ].flatMap(({ line, rule, answer }) => {
+          const device = answer.series.length === 1 ? answer.series[0]?.labels.device : undefined;
+          return device === undefined ? [] : [{ line, rule, device }];
+        }),
     ),
   ];
 
@@ -473,7 +541,7 @@ export const hostPage: Page = async (main, [agent = '']) => {
           h(
             'p',
             { class: 'hint' },
-            'Purple spans on the charts. The detector keeps its recent deviations (about 15 minutes), not expected bands over time, so no band is drawn.',
+            "Purple spans on the charts. Where the detector has scored a chart's quantity (CPU busy, memory used, and network when one interface carries it), the shaded area behind the line is the range it expected; none is drawn during its warm-up or before it scored.",
           ),
         ),
   );
