@@ -194,7 +194,47 @@ describe('Dashboard in a browser', () => {
     await cpu.waitFor();
     expect(Number(await cpu.getAttribute('data-points'))).toBeGreaterThan(0);
     await page.locator('#chart-cpu canvas').first().waitFor();
+    // This host's detector is still in its warm-up: no band, and no key claiming one.
+    expect(await cpu.getAttribute('data-band-points')).toBe('0');
+    expect(await page.locator('.chart-key').count()).toBe(0);
     await screenshot(page, 'host');
+
+    // The detector stored its expected band for every CPU point it scored after its warm-up.
+    // Read as the host page reads it (an hour in 300 buckets, aligned to the step), so the count
+    // of buckets with a line and both bounds is what the chart must say it drew.
+    type Answer = { step: number; series: { points: [number, number][] }[] };
+    const hour = () => ({ agent: AGENT.id, from: String(Date.now() - 3_600_000) });
+    const bucketsOf = (answer: Answer) => new Set(answer.series[0]?.points.map(([ts]) => ts));
+    await waitFor(
+      'expected band points of CpuAnomaly',
+      () =>
+        dashboardApi<Answer>('points', {
+          ...hour(),
+          name: 'vigil_anomaly_expected_high',
+          match: 'rule=CpuAnomaly',
+        }),
+      // Up to the last sample pushed (now - 10 s): the last batch's band is stored too.
+      (found) =>
+        (found.series[0]?.points.at(-1)?.[0] ?? 0) >=
+        Math.floor((now - 10_000) / found.step) * found.step,
+      60_000,
+      250,
+    );
+    const [line, low, high] = await Promise.all(
+      (
+        [
+          { name: 'node_cpu_seconds_total', rate: 'true', match: 'mode=idle', agg: 'avg' },
+          { name: 'vigil_anomaly_expected_low', match: 'rule=CpuAnomaly' },
+          { name: 'vigil_anomaly_expected_high', match: 'rule=CpuAnomaly' },
+        ] as Record<string, string>[]
+      ).map((query) => dashboardApi<Answer>('points', { ...hour(), ...query })),
+    );
+    const lowBuckets = bucketsOf(low as Answer);
+    const highBuckets = bucketsOf(high as Answer);
+    const bandBuckets = [...bucketsOf(line as Answer)].filter(
+      (ts) => lowBuckets.has(ts) && highBuckets.has(ts),
+    ).length;
+    expect(bandBuckets).toBeGreaterThan(0);
 
     // The busy host's chart carries the incident as a marker.
     await page.goto(`${runtime.url}/#/host/${AGENT.id}`);
@@ -205,6 +245,18 @@ describe('Dashboard in a browser', () => {
     expect(Number(await busyCpu.getAttribute('data-markers'))).toBeGreaterThanOrEqual(2);
     await page.locator('.deviations li', { hasText: 'node_cpu' }).first().waitFor();
     expect(Number(await busyCpu.getAttribute('data-anomalies'))).toBeGreaterThanOrEqual(1);
+    // Behind the line, the range the detector expected, on the buckets it scored (not the
+    // warm-up's); the summary says how many for screen readers, and the key names it.
+    const bandPoints = Number(await busyCpu.getAttribute('data-band-points'));
+    expect(bandPoints).toBe(bandBuckets);
+    expect(bandPoints).toBeLessThan(Number(await busyCpu.getAttribute('data-points')));
+    expect(await busyCpu.locator('.sr-only').textContent()).toContain(
+      `expected range of busy drawn for ${bandPoints} point(s)`,
+    );
+    expect(await busyCpu.locator('.chart-key').textContent()).toBe('expected range');
+    await busyCpu.screenshot({ path: path.join(RESULTS, 'dashboard-host-cpu-band.png') });
+    // Its memory chart has no data, so no band either.
+    expect(await page.locator('#chart-memory .chart-key').count()).toBe(0);
     // Its log lines were mined into templates by the logs detector.
     await page.locator('.templates li[data-template]').first().waitFor();
     expect(await page.locator('.templates').textContent()).toContain('request timed out after');
