@@ -14,26 +14,17 @@
  */
 // zod/mini, as the rule schema that embeds it: the full zod would come back into every bundle.
 import * as z from '../shared/zod.js';
-import { type RemediationInput, RISKS, RUNBOOKS } from './types.js';
+import { ParametersSchema, RiskSchema, TargetSchema } from './schemas.js';
+import { type RemediationInput, RUNBOOKS } from './types.js';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 export const RemediationMappingSchema = z.strictObject({
   runbook: z.enum(RUNBOOKS, { error: `must be one of ${RUNBOOKS.join(', ')}` }),
   /** The target, usually from a label: `{{ instance_id }}`, `{{ cluster }}/{{ service }}`. */
-  target: z
-    .string({ error: 'required, a string' })
-    .check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(512, { error: 'too long' })),
-  parameters: z._default(
-    z.record(
-      z.string(),
-      z.union([z.string().check(z.maxLength(1024, { error: 'too long' })), z.number()], {
-        error: 'values are strings or numbers',
-      }),
-    ),
-    {},
-  ),
-  risk: z._default(z.enum(RISKS, { error: `must be one of ${RISKS.join(', ')}` }), 'medium'),
+  target: TargetSchema,
+  parameters: ParametersSchema,
+  risk: RiskSchema,
   /** Decide, ask and record, but never act. @default false */
   dryRun: z._default(z.boolean({ error: 'must be true or false' }), false),
 });

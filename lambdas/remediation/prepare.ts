@@ -8,7 +8,8 @@ import { admit, type GuardLimits, type GuardState } from './budget.js';
 import { RemediationInputError } from './errors.js';
 import { decidePolicy } from './policy.js';
 import { runbookAction, type ScriptAllowList } from './runbooks.js';
-import { type PreparedRun, RISKS, type RunbookName, type VerificationState } from './types.js';
+import { ParametersSchema, RiskSchema, TargetSchema } from './schemas.js';
+import type { PreparedRun, RunbookName, VerificationState } from './types.js';
 
 /** Timing and limits of runs, from the deployment's configuration. */
 export interface RunSettings {
@@ -29,19 +30,9 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
 const REQUESTER_PATTERN = /^[A-Za-z0-9_.:@/+-]{1,128}$/;
 
 export const RemediationInputSchema = z.strictObject({
-  target: z
-    .string({ error: 'required, a string' })
-    .check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(512, { error: 'too long' })),
-  parameters: z._default(
-    z.record(
-      z.string(),
-      z.union([z.string().check(z.maxLength(1024, { error: 'too long' })), z.number()], {
-        error: 'values are strings or numbers',
-      }),
-    ),
-    {},
-  ),
-  risk: z._default(z.enum(RISKS, { error: `must be one of ${RISKS.join(', ')}` }), 'medium'),
+  target: TargetSchema,
+  parameters: ParametersSchema,
+  risk: RiskSchema,
   incidentId: z.optional(
     z.string({ error: 'must be a string' }).check(z.minLength(1), z.maxLength(512)),
   ),

@@ -2,7 +2,7 @@
  * The remediation configuration of the handlers, read from the environment once at cold start
  * and validated so a typo fails loudly with the offending key.
  */
-import { ConfigError, ENV } from '../shared/config.js';
+import { ConfigError, ENV, positiveIntEnv as positive } from '../shared/config.js';
 import { DEFAULT_GUARD_LIMITS, type GuardLimits } from './budget.js';
 import { RemediationInputError } from './errors.js';
 import { type RunSettings, runSettingsFrom } from './prepare.js';
@@ -15,16 +15,6 @@ export interface RemediationSettings {
   settings: RunSettings;
   limits: GuardLimits;
   scripts: ScriptAllowList;
-}
-
-function positive(env: Env, key: string, fallback: number): number {
-  const raw = env[key];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new ConfigError(`environment variable ${key} must be a positive integer, got "${raw}"`);
-  }
-  return value;
 }
 
 /** @throws {ConfigError} naming the variable at fault */
