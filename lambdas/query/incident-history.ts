@@ -1,5 +1,6 @@
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Incident } from '../incidents/incident.js';
+import { scanLive } from '../stores/query-pages.js';
 import type { IncidentHistory } from './types.js';
 
 export interface DynamoDbIncidentHistoryOptions {
@@ -24,22 +25,15 @@ export class DynamoDbIncidentHistory implements IncidentHistory {
   constructor(private readonly options: DynamoDbIncidentHistoryOptions) {}
 
   async list(): Promise<Incident[]> {
-    const nowSeconds = (this.options.now ?? Date.now)() / 1000;
-    const maxItems = this.options.maxItems ?? 5000;
-    const incidents: Incident[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.options.client.send(
-        new ScanCommand({ TableName: this.options.tableName, ExclusiveStartKey: startKey }),
-      );
-      for (const item of page.Items ?? []) {
-        if (item.expiresAt !== undefined && Number(item.expiresAt) <= nowSeconds) continue;
-        const incident: Record<string, unknown> = { ...item };
-        for (const name of ITEM_ONLY) delete incident[name];
-        incidents.push(incident as unknown as Incident);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && incidents.length < maxItems);
-    return incidents;
+    const items = await scanLive(this.options.client, {
+      tableName: this.options.tableName,
+      nowSeconds: (this.options.now ?? Date.now)() / 1000,
+      maxItems: this.options.maxItems ?? 5000,
+    });
+    return items.map((item) => {
+      const incident: Record<string, unknown> = { ...item };
+      for (const name of ITEM_ONLY) delete incident[name];
+      return incident as unknown as Incident;
+    });
   }
 }

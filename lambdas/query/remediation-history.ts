@@ -2,8 +2,9 @@
  * Remediation executions for the dashboard, read from the remediation audit trail (one partition
  * per execution, one item per event; see `REMEDIATION_AUDIT_TABLE`).
  */
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RemediationAuditEvent } from '../remediation/types.js';
+import { scanLive } from '../stores/query-pages.js';
 
 /** One execution as the dashboard lists it: what ran, for whom, who approved, how it ended. */
 export interface RemediationExecution {
@@ -88,21 +89,14 @@ export class DynamoDbRemediationHistory implements RemediationHistory {
   constructor(private readonly options: DynamoDbRemediationHistoryOptions) {}
 
   async list(): Promise<RemediationAuditEvent[]> {
-    const nowSeconds = (this.options.now ?? Date.now)() / 1000;
-    const maxItems = this.options.maxItems ?? 5000;
-    const events: RemediationAuditEvent[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.options.client.send(
-        new ScanCommand({ TableName: this.options.tableName, ExclusiveStartKey: startKey }),
-      );
-      for (const item of page.Items ?? []) {
-        if (item.expiresAt !== undefined && Number(item.expiresAt) <= nowSeconds) continue;
-        const { pk: _pk, sk: _sk, expiresAt: _expires, ...event } = item;
-        events.push(event as RemediationAuditEvent);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && events.length < maxItems);
-    return events;
+    const items = await scanLive(this.options.client, {
+      tableName: this.options.tableName,
+      nowSeconds: (this.options.now ?? Date.now)() / 1000,
+      maxItems: this.options.maxItems ?? 5000,
+    });
+    return items.map(
+      ({ pk: _pk, sk: _sk, expiresAt: _expires, ...event }) =>
+        event as unknown as RemediationAuditEvent,
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { SORT_KEY_END, sortableTime } from './keys.js';
 
 export interface TimeRangeItemsQuery {
@@ -49,5 +49,29 @@ export async function queryTimeRange(
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
+  return items;
+}
+
+/**
+ * Every live item of a table, page by page, up to about `maxItems` (whole pages are kept): for
+ * the few small tables the dashboard lists across partitions. Expired items are skipped, as in
+ * {@link queryTimeRange}.
+ */
+export async function scanLive(
+  client: DynamoDBDocumentClient,
+  scan: { readonly tableName: string; readonly nowSeconds: number; readonly maxItems: number },
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({ TableName: scan.tableName, ExclusiveStartKey: startKey }),
+    );
+    for (const item of page.Items ?? []) {
+      if (item.expiresAt !== undefined && Number(item.expiresAt) <= scan.nowSeconds) continue;
+      items.push(item);
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey && items.length < scan.maxItems);
   return items;
 }
