@@ -153,7 +153,8 @@ function summary(spec: ChartSpec): string {
 /** The key under the plot: a swatch per band, in its line's colour (hidden from screen readers,
  * which read the summary). */
 function bandKey(spec: ChartSpec & { bands: ChartBand[] }): HTMLElement {
-  const several = spec.bands.length > 1;
+  // With more than one line, say which line each band is of.
+  const several = spec.lines.length > 1;
   return h(
     'p',
     { class: 'chart-key', 'aria-hidden': 'true' },
@@ -226,7 +227,11 @@ export function chartFigure(spec: ChartSpec): { figure: HTMLElement; destroy: ()
     cursor: { drag: { x: false, y: false } },
     scales: {
       x: { time: true, range: [spec.xRange[0] / 1000, spec.xRange[1] / 1000] },
-      y: spec.yRange ? { range: spec.yRange } : { range: withBands(bands) },
+      y: spec.yRange
+        ? { range: spec.yRange }
+        : bands.length > 0
+          ? { range: withBands(bands) }
+          : { auto: true },
     },
     axes: [
       { stroke: '#6b7280', grid: { stroke: 'rgba(128,128,128,0.15)' } },

@@ -85,6 +85,56 @@ function cpuHistory(end: number, count: number, shiftAt: number) {
   return metrics;
 }
 
+/**
+ * Memory (about 60 % available) and network counters next to `cpuHistory`, same timestamps: one
+ * interface receiving, two sending, so the network chart's received line is one interface (its
+ * band can be drawn) and its sent line a sum of two (no band can be).
+ */
+function memoryAndNetworkHistory(end: number, count: number) {
+  let seed = 11;
+  const noise = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31 - 0.5;
+  };
+  const total = 8 * 2 ** 30;
+  const counters = { received: 1e9, eth0: 5e8, eth1: 2e8 };
+  const metrics = [];
+  for (let i = 0; i < count; i++) {
+    const ts = end - (count - i) * 10_000;
+    metrics.push(
+      { name: 'node_memory_MemTotal_bytes', labels: {}, value: total, ts },
+      {
+        name: 'node_memory_MemAvailable_bytes',
+        labels: {},
+        value: Math.round(total * (0.6 + noise() * 0.02)),
+        ts,
+      },
+      {
+        name: 'node_network_receive_bytes_total',
+        labels: { device: 'eth0' },
+        value: counters.received,
+        ts,
+      },
+      {
+        name: 'node_network_transmit_bytes_total',
+        labels: { device: 'eth0' },
+        value: counters.eth0,
+        ts,
+      },
+      {
+        name: 'node_network_transmit_bytes_total',
+        labels: { device: 'eth1' },
+        value: counters.eth1,
+        ts,
+      },
+    );
+    counters.received += Math.round(10 * 50_000 * (1 + noise() * 0.1));
+    counters.eth0 += Math.round(10 * 20_000 * (1 + noise() * 0.1));
+    counters.eth1 += Math.round(10 * 5_000 * (1 + noise() * 0.1));
+  }
+  return metrics;
+}
+
 async function ingest(route: string, body: unknown): Promise<void> {
   const response = await fetch(`${runtime.url}${route}`, {
     method: 'POST',
@@ -127,9 +177,15 @@ describe('Dashboard in a browser', () => {
     // Prepare: a second host quiet for an hour, then busy for the last 7 minutes (HighCpu and
     // CpuAnomaly fire), with logs; pushed in order, in batches, as an agent would.
     const now = Date.now();
-    const history = cpuHistory(now, 360, 318);
-    for (let i = 0; i < history.length; i += 60) {
-      await ingest('/v1/metrics', { v: 1, agent: AGENT, metrics: history.slice(i, i + 60) });
+    // Each batch holds whole instants (30 of them), as an agent's rounds do.
+    const cpuSamples = cpuHistory(now, 360, 318);
+    const others = memoryAndNetworkHistory(now, 360);
+    for (let i = 0; i < 360; i += 30) {
+      const metrics = [
+        ...cpuSamples.slice(2 * i, 2 * (i + 30)),
+        ...others.slice(5 * i, 5 * (i + 30)),
+      ];
+      await ingest('/v1/metrics', { v: 1, agent: AGENT, metrics });
     }
     await ingest('/v1/logs', {
       v: 1,
@@ -255,8 +311,15 @@ describe('Dashboard in a browser', () => {
     );
     expect(await busyCpu.locator('.chart-key').textContent()).toBe('expected range');
     await busyCpu.screenshot({ path: path.join(RESULTS, 'dashboard-host-cpu-band.png') });
-    // Its memory chart has no data, so no band either.
-    expect(await page.locator('#chart-memory .chart-key').count()).toBe(0);
+    // Memory used is MemoryAnomaly's value: banded too. The network's received line is one
+    // interface (its band is drawn); the sent line sums two, and a sum of bands is no band of it.
+    const memory = page.locator('#chart-memory');
+    expect(Number(await memory.getAttribute('data-band-points'))).toBeGreaterThan(0);
+    expect(await memory.locator('.chart-key').textContent()).toBe('expected range');
+    const network = page.locator('#chart-network');
+    expect(Number(await network.getAttribute('data-band-points'))).toBeGreaterThan(0);
+    expect(await network.locator('.chart-key').textContent()).toBe('expected range (received)');
+    expect(await network.locator('.sr-only').textContent()).not.toContain('expected range of sent');
     // Its log lines were mined into templates by the logs detector.
     await page.locator('.templates li[data-template]').first().waitFor();
     expect(await page.locator('.templates').textContent()).toContain('request timed out after');

@@ -541,7 +541,7 @@ export const hostPage: Page = async (main, [agent = '']) => {
           h(
             'p',
             { class: 'hint' },
-            "Purple spans on the charts. Where the detector has scored a chart's quantity (CPU busy, memory used, and network when one interface carries it), the shaded area behind the line is the range it expected; none is drawn during its warm-up or before it scored.",
+            'Purple spans on the charts. Shaded behind the CPU, memory and single-interface network lines: the range the detector expected, wherever it scored the points (not in its warm-up).',
           ),
         ),
   );
