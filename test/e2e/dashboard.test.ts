@@ -1,8 +1,8 @@
 /**
  * The dashboard in a real browser (Debian's chromium driven by playwright-core) against `npm
  * start` with the agent of this host: the overview lists the host, charts draw its points, an
- * incident shows as a marker on the chart of its host, and acknowledging it in the UI changes its
- * state. Every page is saved as a screenshot in test-results/ for a reviewer to look at.
+ * incident shows as a marker on the chart of its host with the detector's expected band behind the
+ * line, and acknowledging it in the UI changes its state. Every page is saved as a screenshot in test-results/ for a reviewer to look at.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
