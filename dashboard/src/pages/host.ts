@@ -155,14 +155,15 @@ export const hostPage: Page = async (main, [agent = '']) => {
   );
   // One read per bound for the whole page (the store reads every series of a name anyway); the
   // same from/to/points as the lines, so the buckets line up. Per bucket each series is a mean;
-  // min/max only combine series that share rule and device. Without it the charts draw no band.
+  // min/max only combine series that share rule and device. If it fails the lines still draw,
+  // without a band, and the chart says why.
   const expectedQuery = { ...base, by: 'rule,device' };
-  const expected: Promise<Expected | null> = Promise.all([
+  const expected: Promise<Expected | Error> = Promise.all([
     api.points({ ...expectedQuery, name: EXPECTED_LOW, agg: 'min' }),
     api.points({ ...expectedQuery, name: EXPECTED_HIGH, agg: 'max' }),
   ]).then(
     ([low, high]) => ({ low, high }),
-    () => null,
+    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
   );
   const markersOf = (id: string) =>
     Promise.all([incidentMarkers, anomalyMarkers]).then(([found, unusual]) => [
@@ -182,9 +183,10 @@ export const hostPage: Page = async (main, [agent = '']) => {
   ): HTMLElement => {
     const place = slot(title);
     Promise.all([Promise.all(queries), markersOf(id), bandsOf ? expected : null])
-      .then(([answers, found, bounds]) => {
+      .then(([answers, found, expectation]) => {
         if (gone) return;
         const spec = toChart(id, title, lines(answers as T), format, found, xRange, yRange);
+        const bounds = expectation instanceof Error ? null : expectation;
         const wanted = bounds && bandsOf ? bandsOf(answers as T) : [];
         spec.bands = wanted.map(({ line, rule, device, scale, max }) => {
           const labels: Record<string, string> = device === undefined ? { rule } : { rule, device };
@@ -206,6 +208,10 @@ export const hostPage: Page = async (main, [agent = '']) => {
             notice(
               'This range holds more points than one chart reads; it shows the oldest part. Pick a shorter range.',
             ),
+          );
+        else if (expectation instanceof Error)
+          built.figure.append(
+            notice(`The expected range could not be loaded: ${expectation.message}`, 'error'),
           );
         else if (
           spec.bands.some((band) => band.count > 0) &&
