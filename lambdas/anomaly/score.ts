@@ -80,8 +80,8 @@ export function scoreSamples(input: ScoreInput): ScoreOutput {
     const result = scorePoint(detector, sample.ts, sample.value);
     const record: SeriesRecord = { ...stored, detector: result.state, lastTs: sample.ts };
 
-    const { low, high, pattern } = result.explanation;
-    if (pattern !== 'warmup' && Number.isFinite(low) && Number.isFinite(high)) {
+    const { low, high } = result.band;
+    if (result.explanation.pattern !== 'warmup' && Number.isFinite(low) && Number.isFinite(high)) {
       bands.push({
         ruleId: rule.id,
         labels: sample.labels,
@@ -130,12 +130,12 @@ export function scoreSamples(input: ScoreInput): ScoreOutput {
 }
 
 /**
- * Whether a firing series looks normal again: its value is back inside the band the detector
- * expects. The score alone would not do: after an alert the detector damps its scores (one
+ * Whether a firing series looks normal again: its value is back inside the band the detector's
+ * prediction accepts. The score alone would not do: after an alert the detector damps its scores (one
  * episode, one alert), which says nothing about the series having recovered.
  */
 function backInRange(result: PointResult, value: number): boolean {
-  return value >= result.explanation.low && value <= result.explanation.high;
+  return value >= result.band.low && value <= result.band.high;
 }
 
 /** A rule that scores a metric as it is names it; a derived value (rate, ratio…) is "value". */

@@ -356,6 +356,7 @@ export function scorePoint(state: DetectorState, ts: number, value: number): Poi
         deviation: 0,
         pattern: s.n < s.config.warmupPoints ? 'warmup' : 'normal',
       },
+      band: { low: s.level, high: s.level },
       state: s,
     };
   }
@@ -418,6 +419,7 @@ function step(w: Work, ts: number, raw: number): PointResult {
         deviation: 0,
         pattern: 'warmup',
       },
+      band: { low: raw, high: raw },
       state: w,
     };
   }
@@ -541,6 +543,8 @@ function step(w: Work, ts: number, raw: number): PointResult {
     ? acceptedStatistic(w.tails, c, SHIFT) * baseSigma * ewSe
     : acceptedStatistic(w.tails, c, RESIDUAL) * sigma;
   const expected = fromModel(w, expectedModel);
+  const predictionBand = acceptedStatistic(w.tails, c, RESIDUAL) * sigma;
+  const predicted = prediction + seasonal;
   const deviation = shifted ? zShift : z;
   const recentLevel = w.recent;
 
@@ -583,6 +587,10 @@ function step(w: Work, ts: number, raw: number): PointResult {
       high: fromModel(w, expectedModel + band),
       deviation,
       pattern,
+    },
+    band: {
+      low: fromModel(w, predicted - predictionBand),
+      high: fromModel(w, predicted + predictionBand),
     },
     state: w,
   };

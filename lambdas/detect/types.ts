@@ -138,5 +138,11 @@ export interface PointResult {
   readonly score: number;
   readonly alert: boolean;
   readonly explanation: Explanation;
+  /**
+   * The values the one-step prediction accepts at this sensitivity: what a chart draws as the
+   * expected band. Unlike the explanation's band, which follows the test that fired (a level shift
+   * is explained against the baseline it left), it means the same thing at every point.
+   */
+  readonly band: { readonly low: number; readonly high: number };
   readonly state: DetectorState;
 }
