@@ -8,6 +8,7 @@ import { ConfigError } from './config/errors.js';
 import type { AgentConfig } from './config/schema.js';
 import { tuneHeap } from './heap.js';
 import { createLogger } from './logger.js';
+import { compileWhenBusy, interpretOnly } from './tiering.js';
 import { AGENT_VERSION } from './version.js';
 
 const HELP = `vigil-agent ${AGENT_VERSION}: ships host metrics, Prometheus metrics and logs to Vigil
@@ -34,6 +35,7 @@ Flags override the environment, which overrides the file. Documentation: README.
 
 async function main(argv: readonly string[]): Promise<number> {
   tuneHeap();
+  interpretOnly();
   let commandLine: ReturnType<typeof parseCommandLine>;
   try {
     commandLine = parseCommandLine(argv);
@@ -73,6 +75,10 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
+  compileWhenBusy({
+    onBusy: (share) =>
+      logger.debug('busy: JIT compilers on', { cpuShare: Math.round(share * 100) / 100 }),
+  });
   const agent = await startAgent(config, { logger });
   // Sources and the sender wait on unref'd timers and idle promises: hold the process until a signal.
   const keepAlive = setInterval(() => {}, 2 ** 30);
