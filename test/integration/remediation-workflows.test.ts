@@ -109,6 +109,27 @@ async function runtime(
   });
 }
 
+/**
+ * A workflow whose approvals nobody answers within one second: no-op Telegram, notices and
+ * incidents unless `overrides` says otherwise.
+ */
+async function unansweredRuntime(
+  overrides: Partial<Parameters<typeof createRemediationSteps>[0]> = {},
+): Promise<LocalRemediation> {
+  const steps = createRemediationSteps({
+    store: world.store,
+    telegram: { send: async () => undefined },
+    publish: async () => undefined,
+    incidents: { status: async () => undefined, record: async () => undefined },
+    linkSecret: async () => 's',
+    scripts: {},
+    settings: { ...DEFAULT_RUN_SETTINGS, approvalTimeoutSeconds: 1 },
+    limits: DEFAULT_GUARD_LIMITS,
+    ...overrides,
+  });
+  return createLocalRemediation({ definitions: world.definitions, steps: steps as never });
+}
+
 async function failureOf(promise: Promise<unknown>): Promise<{ error: string; detail: string }> {
   try {
     await promise;
@@ -252,20 +273,7 @@ describe('Function: RestartService state machine (synthesized, local)', () => {
 
   it('counts no answer before the timeout as a denial', async () => {
     // Prepare: a one-second approval window (the definition reads it from the run)
-    const steps = createRemediationSteps({
-      store: world.store,
-      telegram: { send: async () => undefined },
-      publish: async () => undefined,
-      incidents: { status: async () => undefined, record: async () => undefined },
-      linkSecret: async () => 's',
-      scripts: {},
-      settings: { ...DEFAULT_RUN_SETTINGS, approvalTimeoutSeconds: 1 },
-      limits: DEFAULT_GUARD_LIMITS,
-    });
-    const sfn = await createLocalRemediation({
-      definitions: world.definitions,
-      steps: steps as never,
-    });
+    const sfn = await unansweredRuntime();
 
     // Act
     const execution = await sfn.start('RestartService', {
@@ -286,8 +294,7 @@ describe('Function: RestartService state machine (synthesized, local)', () => {
     // Prepare: a Telegram that always fails
     const notices: RemediationNotice[] = [];
     const telegramErrors: unknown[] = [];
-    const steps = createRemediationSteps({
-      store: world.store,
+    const sfn = await unansweredRuntime({
       telegram: {
         send: async () => {
           throw new Error('Telegram sendMessage failed: 401 Unauthorized');
@@ -297,15 +304,6 @@ describe('Function: RestartService state machine (synthesized, local)', () => {
       publish: async (notice) => {
         notices.push(notice);
       },
-      incidents: { status: async () => undefined, record: async () => undefined },
-      linkSecret: async () => 's',
-      scripts: {},
-      settings: { ...DEFAULT_RUN_SETTINGS, approvalTimeoutSeconds: 1 },
-      limits: DEFAULT_GUARD_LIMITS,
-    });
-    const sfn = await createLocalRemediation({
-      definitions: world.definitions,
-      steps: steps as never,
     });
 
     // Act
@@ -640,12 +638,7 @@ describe.each(Object.keys(RUNBOOK_CASES) as Runbook[])(
 
     it('approval timeout', async () => {
       // Prepare: nobody answers within one second
-      const steps = createRemediationSteps({
-        store: world.store,
-        telegram: { send: async () => undefined },
-        publish: async () => undefined,
-        incidents: { status: async () => undefined, record: async () => undefined },
-        linkSecret: async () => 's',
+      const sfn = await unansweredRuntime({
         scripts: {
           'clear-tmp': {
             document: 'AWS-RunShellScript',
@@ -653,12 +646,6 @@ describe.each(Object.keys(RUNBOOK_CASES) as Runbook[])(
             parameters: { days: { pattern: '[0-9]{1,3}' } },
           },
         },
-        settings: { ...DEFAULT_RUN_SETTINGS, approvalTimeoutSeconds: 1 },
-        limits: DEFAULT_GUARD_LIMITS,
-      });
-      const sfn = await createLocalRemediation({
-        definitions: world.definitions,
-        steps: steps as never,
       });
 
       // Act
