@@ -25,6 +25,7 @@ import {
 } from '../notify/telegram-format.js';
 import { formatDuration, formatTime, truncate } from '../notify/text.js';
 import type { RemediationChatOps } from '../remediation/chatops.js';
+import { RUN_HELP, RUN_USAGE } from '../remediation/run-command.js';
 import { logger as defaultLogger } from '../shared/logger.js';
 import { ChatOpsConfigError } from './errors.js';
 import {
@@ -231,7 +232,7 @@ export function createChatOps(deps: ChatOpsDeps): ChatOpsHandler {
     const by = message.from ? actorOf(message.from) : `telegram:chat:${message.chat.id}`;
     switch (command.kind) {
       case 'help':
-        return formatHelp();
+        return formatHelp(deps.remediation ? [[RUN_USAGE, RUN_HELP]] : []);
       case 'status':
         return formatStatus(await actions.status(now));
       case 'incidents':

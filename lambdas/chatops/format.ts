@@ -164,10 +164,14 @@ export function formatSilenceList(
   );
 }
 
-export function formatHelp(): string {
-  const lines = (Object.keys(COMMAND_USAGE) as CommandName[]).map(
-    (name) => `<code>${escapeHtml(COMMAND_USAGE[name])}</code> · ${escapeHtml(COMMAND_HELP[name])}`,
-  );
+/** @param extra more `[usage, help]` lines, for commands other modules add (remediation's `/run`) */
+export function formatHelp(extra: readonly (readonly [string, string])[] = []): string {
+  const lines = [
+    ...(Object.keys(COMMAND_USAGE) as CommandName[]).map(
+      (name) => [COMMAND_USAGE[name], COMMAND_HELP[name]] as const,
+    ),
+    ...extra,
+  ].map(([usage, help]) => `<code>${escapeHtml(usage)}</code> · ${escapeHtml(help)}`);
   return [
     '<b>Vigil commands</b>',
     ...lines,

@@ -13,6 +13,9 @@ export interface RunCommand {
 
 export type ParsedRun = { kind: 'run'; command: RunCommand } | { kind: 'invalid'; error: string };
 
+/** What `/help` says of `/run`. */
+export const RUN_HELP = 'start a remediation runbook; medium and high risk ask for approval';
+
 export const RUN_USAGE =
   '/run RUNBOOK TARGET [name=value …] [--risk=low|medium|high] [--dry-run], e.g. /run RestartService i-0123456789abcdef0 unit=nginx';
 

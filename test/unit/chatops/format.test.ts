@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   fitList,
+  formatHelp,
   formatIncidentList,
   formatSilenceList,
   formatStatus,
@@ -121,5 +122,17 @@ describe('Function: summarizeStatus', () => {
       activeSilences: 1,
     });
     expect(formatStatus(summary)).toContain('🔴 1 critical · 🟠 2 warning');
+  });
+});
+
+describe('Function: formatHelp', () => {
+  it('lists every command, then the ones other modules add, escaped', () => {
+    // Act
+    const text = formatHelp([['/run RUNBOOK TARGET', 'start a <runbook>']]);
+
+    // Assess
+    expect(text).toContain('<code>/fp ID</code> · mark an alert a false positive');
+    expect(text.split('\n').filter((line) => line.startsWith('<code>/'))).toHaveLength(10);
+    expect(text).toContain('<code>/run RUNBOOK TARGET</code> · start a &lt;runbook&gt;');
   });
 });
