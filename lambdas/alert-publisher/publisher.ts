@@ -14,6 +14,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { packBySize } from '../shared/pack.js';
 import type { OutboxMessage } from '../stores/types.js';
 import { NotificationFormatError, PublishError } from './errors.js';
 import { type SnsPublishEntry, snsEntrySize, toSnsPublish } from './sns-message.js';
@@ -77,24 +78,10 @@ export interface PublishOptions {
 
 /** Packs entries into PublishBatch calls under both limits, in order. */
 export function packBatches(entries: readonly SnsPublishEntry[]): SnsPublishEntry[][] {
-  const batches: SnsPublishEntry[][] = [];
-  let current: SnsPublishEntry[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    const size = snsEntrySize(entry);
-    if (
-      current.length >= PUBLISH_BATCH_MAX_ENTRIES ||
-      (current.length > 0 && bytes + size > PUBLISH_BATCH_MAX_BYTES)
-    ) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(entry);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return packBySize(entries, snsEntrySize, {
+    maxEntries: PUBLISH_BATCH_MAX_ENTRIES,
+    maxBytes: PUBLISH_BATCH_MAX_BYTES,
+  });
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   PutRecordsCommand,
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
+import { packBySize } from '../shared/pack.js';
 import { ForwardError } from './errors.js';
 import type { EnvelopeRecord } from './split.js';
 
@@ -40,25 +41,11 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** Groups records into PutRecords calls within the per-call limits. */
 export function groupIntoCalls(records: readonly EnvelopeRecord[]): EnvelopeRecord[][] {
-  const calls: EnvelopeRecord[][] = [];
-  let current: EnvelopeRecord[] = [];
-  let bytes = 0;
-  for (const record of records) {
-    const size = record.data.length + Buffer.byteLength(record.partitionKey);
-    if (
-      current.length > 0 &&
-      (current.length >= PUT_RECORDS_LIMITS.maxEntries ||
-        bytes + size > PUT_RECORDS_LIMITS.maxBytes)
-    ) {
-      calls.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(record);
-    bytes += size;
-  }
-  if (current.length > 0) calls.push(current);
-  return calls;
+  return packBySize(
+    records,
+    (record) => record.data.length + Buffer.byteLength(record.partitionKey),
+    PUT_RECORDS_LIMITS,
+  );
 }
 
 /**
