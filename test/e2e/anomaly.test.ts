@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAlertingConfig } from '../../lambdas/incidents/config.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
+import { rng } from '../helpers/random.js';
 import { silentLogger } from '../helpers/silent-logger.js';
 import { telegramCalls } from '../helpers/telegram-outbox.js';
 import { waitFor } from '../helpers/wait.js';
@@ -42,11 +43,8 @@ afterAll(async () => {
 
 /** A queue depth around 20 (small deterministic noise) that jumps to 60 at `shiftAt`. */
 function queueDepth(count: number, shiftAt: number, end: number) {
-  let seed = 42;
-  const noise = () => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    return seed / 2 ** 31 - 0.5;
-  };
+  const uniform = rng(42);
+  const noise = () => uniform() - 0.5;
   return Array.from({ length: count }, (_, i) => ({
     name: 'app_queue_depth',
     labels: { queue: 'orders' },

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type SpawnedRuntime, spawnLocalRuntime } from '../helpers/local-runtime.js';
+import { rng } from '../helpers/random.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -56,11 +57,8 @@ async function dashboardApi<T>(route: string, params: Record<string, string> = {
  * threshold (HighCpu: above 90 % for 5 minutes) and the change (CpuAnomaly).
  */
 function cpuHistory(end: number, count: number, shiftAt: number) {
-  let seed = 7;
-  const noise = () => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    return seed / 2 ** 31 - 0.5;
-  };
+  const uniform = rng(7);
+  const noise = () => uniform() - 0.5;
   const metrics = [];
   let idle = 1_000;
   let user = 1_000;
@@ -91,11 +89,8 @@ function cpuHistory(end: number, count: number, shiftAt: number) {
  * band can be drawn) and its sent line a sum of two (no band can be).
  */
 function memoryAndNetworkHistory(end: number, count: number) {
-  let seed = 11;
-  const noise = () => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    return seed / 2 ** 31 - 0.5;
-  };
+  const uniform = rng(11);
+  const noise = () => uniform() - 0.5;
   const total = 8 * 2 ** 30;
   const counters = { received: 1e9, eth0: 5e8, eth1: 2e8 };
   const metrics = [];

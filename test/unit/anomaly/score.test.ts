@@ -7,6 +7,7 @@ import {
   parseRules,
   type RuleDefinition,
 } from '../../../lambdas/rules/schema.js';
+import { rng } from '../../helpers/random.js';
 
 const T0 = Date.UTC(2026, 10, 21);
 const STEP = 10_000;
@@ -31,11 +32,8 @@ function anomalyRule(overrides: Partial<RuleDefinition> = {}): AnomalyRule {
 
 /** `count` samples around 10 (deterministic noise), then `after` at `jump` × the level. */
 function samples(count: number, jumpAt: number, jump: number, start = 0): AnomalySample[] {
-  let seed = 3;
-  const noise = () => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    return seed / 2 ** 31 - 0.5;
-  };
+  const uniform = rng(3);
+  const noise = () => uniform() - 0.5;
   return Array.from({ length: count }, (_, i) => ({
     ruleId: 'QueueAnomaly',
     key: '{"queue":"orders"}',

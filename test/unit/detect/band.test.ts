@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createDetectorState, scorePoint } from '../../../lambdas/detect/index.js';
+import { rng } from '../../helpers/random.js';
 
 /** A noisy level around 0.1 that jumps to ~0.98 at point 300 (a CPU that gets busy). */
 function run(points: number) {
   let state = createDetectorState();
-  let seed = 7;
-  const uniform = () => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    return seed / 2 ** 31;
-  };
+  const uniform = rng(7);
   const results = [];
   for (let i = 0; i < points; i++) {
     const value = 0.1 + (uniform() - 0.5) * 0.02 + (i >= 300 ? 0.88 : 0);

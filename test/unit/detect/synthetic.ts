@@ -6,22 +6,13 @@ import {
   type PointResult,
   scorePoint,
 } from '../../../lambdas/detect/index.js';
+import { rng } from '../../helpers/random.js';
+
+export { rng };
 
 export const T0 = Date.UTC(2026, 0, 5);
 export const STEP = 300_000;
 export const DAY = 86_400_000;
-
-/** Pseudo-random numbers in [0, 1) (mulberry32), the same for the same seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal draws (Box–Muller). */
 export function gaussian(seed: number): () => number {
