@@ -33,7 +33,6 @@ export const AGGREGATE_OPS = ['avg', 'sum', 'max', 'min', 'count'] as const;
 export type AggregateOp = (typeof AGGREGATE_OPS)[number];
 
 export const ANOMALY_DIRECTIONS = ['both', 'up', 'down'] as const;
-export type AnomalyDirection = (typeof ANOMALY_DIRECTIONS)[number];
 
 /** Label names the engine sets from the envelope on every series (defined beside, schema-free). */
 export { AGENT_LABELS } from './labels.js';
