@@ -14,6 +14,7 @@ export const LAMBDA_ENTRIES = {
   'metrics-detector': 'lambdas/metrics-detector/index.ts',
   'logs-detector': 'lambdas/logs-detector/index.ts',
   query: 'lambdas/query/index.ts',
+  dashboard: 'lambdas/query/dashboard-index.ts',
   'alert-publisher': 'lambdas/alert-publisher/index.ts',
   'telegram-notifier': 'lambdas/telegram-notifier/index.ts',
   'alert-ticker': 'lambdas/alert-ticker/index.ts',

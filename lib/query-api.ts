@@ -22,7 +22,7 @@ export interface QueryApiProps {
   /** Incidents and silences: the dashboard lists them and acts on them as ChatOps does. */
   readonly alerting: Alerting;
   readonly state: AlertingState;
-  /** Key of the query function's log group and of the dashboard token secret. */
+  /** Key of the functions' log groups and of the dashboard token secret. */
   readonly encryptionKey: IKey;
 }
 
@@ -38,7 +38,10 @@ export const QUERY_ROUTES = {
  * generated Secrets Manager secret the handler checks), never by an agent's key.
  */
 export class QueryApi extends Construct {
+  /** `/v1/query/…`: reads of metrics and logs, nothing else. */
   public readonly handler: VigilFunction;
+  /** `/v1/dashboard/…`: what the dashboard shows and the actions people take there. */
+  public readonly dashboardHandler: VigilFunction;
   /** `{"token": ...}`: the bearer token of the dashboard API. */
   public readonly dashboardSecret: Secret;
 
@@ -69,6 +72,16 @@ export class QueryApi extends Construct {
       timeout: Duration.seconds(20),
       memorySize: 1024,
       logEncryptionKey: encryptionKey,
+      environment: { ...storage.metricsEnvironment(), ...storage.logsEnvironment() },
+    });
+    storage.grantMetricsRead(this.handler);
+    storage.grantLogsRead(this.handler);
+
+    this.dashboardHandler = new VigilFunction(this, 'Dashboard', {
+      name: 'dashboard',
+      timeout: Duration.seconds(20),
+      memorySize: 1024,
+      logEncryptionKey: encryptionKey,
       environment: {
         ...storage.metricsEnvironment(),
         ...storage.logsEnvironment(),
@@ -78,18 +91,19 @@ export class QueryApi extends Construct {
         [ENV.dashboardSecretArn]: this.dashboardSecret.secretArn,
       },
     });
-    storage.grantMetricsRead(this.handler);
-    storage.grantLogsRead(this.handler);
-    storage.grantAgentsList(this.handler);
+    const dashboard = this.dashboardHandler;
+    storage.grantMetricsRead(dashboard);
+    storage.grantLogsRead(dashboard);
+    storage.grantAgentsList(dashboard);
     // Top log templates: the miner's state items of one agent.
-    grantOnTable(storage.logPatternsTable, this.handler, 'dynamodb:Query');
-    alerting.grantIncidentService(this.handler);
+    grantOnTable(storage.logPatternsTable, dashboard, 'dynamodb:Query');
+    alerting.grantIncidentService(dashboard);
     // Incident lists include resolved incidents, which no index holds: a Scan (see incident-history.ts).
-    grantOnTable(state.incidentsTable, this.handler, 'dynamodb:Scan');
+    grantOnTable(state.incidentsTable, dashboard, 'dynamodb:Scan');
     // Recent deviations (GetItem), and a false positive lowers its series' sensitivity.
-    state.grantSeriesFeedback(this.handler);
-    grantOnTable(state.seriesStateTable, this.handler, 'dynamodb:GetItem');
-    grantSecretValue(this.dashboardSecret, encryptionKey, this.handler);
+    state.grantSeriesFeedback(dashboard);
+    grantOnTable(state.seriesStateTable, dashboard, 'dynamodb:GetItem');
+    grantSecretValue(this.dashboardSecret, encryptionKey, dashboard);
 
     const integration = new LambdaIntegration(this.handler, { allowTestInvoke: false });
     for (const [path, params] of Object.entries(QUERY_ROUTES)) {
@@ -108,8 +122,9 @@ export class QueryApi extends Construct {
 
     const bearer =
       'The dashboard is used by people in a browser, not by agents: each request carries the dashboard token (Authorization: Bearer, a generated Secrets Manager secret) that the handler checks in constant time before anything else; the agents API keys are deliberately not accepted here.';
+    const dashboardIntegration = new LambdaIntegration(dashboard, { allowTestInvoke: false });
     for (const { method: verb, path } of Object.values(DASHBOARD_ROUTES)) {
-      const method = props.api.root.resourceForPath(path).addMethod(verb, integration, {
+      const method = props.api.root.resourceForPath(path).addMethod(verb, dashboardIntegration, {
         apiKeyRequired: false,
       });
       Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason: bearer });
@@ -123,8 +138,8 @@ export class QueryApi extends Construct {
    */
   public connectRemediation(remediation: Remediation): void {
     for (const [name, value] of Object.entries(remediation.environment))
-      this.handler.addEnvironment(name, value);
-    remediation.grantStart(this.handler);
-    grantOnTable(remediation.auditTable, this.handler, 'dynamodb:Scan');
+      this.dashboardHandler.addEnvironment(name, value);
+    remediation.grantStart(this.dashboardHandler);
+    grantOnTable(remediation.auditTable, this.dashboardHandler, 'dynamodb:Scan');
   }
 }

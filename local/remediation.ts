@@ -226,7 +226,7 @@ export async function startLocalRemediation(
   });
   const page = createApprovalPage({ store, callbacks: stateMachines.callbacks, linkSecret });
   return {
-    chatOps: remediationChatOps({ store, callbacks: stateMachines.callbacks, start }),
+    chatOps: remediationChatOps({ store, callbacks: stateMachines.callbacks, start, incidents }),
     approvalPage: async (event) => {
       const response = await page({
         method: event.httpMethod,

@@ -312,6 +312,7 @@ export function createDashboardHandler(deps: DashboardDeps): Handler {
           action.target,
           ...Object.entries(action.parameters).map(([name, value]) => `${name}=${value}`),
           ...(action.dryRun ? ['--dry-run'] : []),
+          `--incident=${found.id}`,
         ].join(' ');
         const reply = plainText(await remediation.run(command, by));
         return jsonResult(200, {

@@ -1,65 +1,12 @@
-/** Lambda entry of the query and dashboard API: wiring only; the logic is in the modules beside. */
+/** Lambda entry of the query API (`/v1/query/…`, API key): wiring only; the logic is in query.ts. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
-import { remediationChatOpsFromEnv } from '../remediation/chatops-from-env.js';
-import { ENV, requireEnv } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
-import { secretField } from '../shared/secret-json.js';
-import { DynamoDbAgentRegistry } from '../stores/dynamodb-agent-registry.js';
-import { DynamoDbSeriesStateStore } from '../stores/dynamodb-series-state-store.js';
-import {
-  documentClient,
-  incidentServiceFromEnv,
-  logStoreFromEnv,
-  metricReaderFromEnv,
-} from '../stores/from-env.js';
-import { createDashboardHandler } from './dashboard-api.js';
-import { DynamoDbIncidentHistory } from './incident-history.js';
-import { DynamoDbTemplateReader } from './log-templates.js';
+import { logStoreFromEnv, metricReaderFromEnv } from '../stores/from-env.js';
 import { createQueryHandler } from './query.js';
-import { DynamoDbRemediationHistory } from './remediation-history.js';
-import { routeQueries } from './router.js';
 
 const env = process.env;
-const metricStore = metricReaderFromEnv(env);
-const logStore = logStoreFromEnv(env);
-const client = documentClient();
-const remediationAuditTable = env[ENV.remediationAuditTable];
-// Set where the stack has remediation (QueryApi.connectRemediation), as for the ChatOps Lambda.
-const { remediation } = remediationChatOpsFromEnv(env, client);
-const token = secretField(
-  new SecretsManagerClient({}),
-  requireEnv(env, ENV.dashboardSecretArn),
-  'token',
-);
-
-const dashboard = createDashboardHandler({
-  metrics: metricStore,
-  logs: logStore,
-  agents: new DynamoDbAgentRegistry({ client, tableName: requireEnv(env, ENV.agentsTable) }),
-  service: incidentServiceFromEnv(env),
-  history: new DynamoDbIncidentHistory({ client, tableName: requireEnv(env, ENV.incidentsTable) }),
-  seriesState: new DynamoDbSeriesStateStore({
-    client,
-    tableName: requireEnv(env, ENV.seriesStateTable),
-  }),
-  templates: new DynamoDbTemplateReader({
-    client,
-    tableName: requireEnv(env, ENV.logPatternsTable),
-  }),
-  ...(remediation ? { remediation: () => remediation } : {}),
-  ...(remediationAuditTable
-    ? {
-        remediations: new DynamoDbRemediationHistory({
-          client,
-          tableName: remediationAuditTable,
-        }),
-      }
-    : {}),
-  tokens: async () => [await token()],
-});
 
 export const handler = middy(
-  routeQueries(createQueryHandler({ metricStore, logStore }), dashboard),
+  createQueryHandler({ metricStore: metricReaderFromEnv(env), logStore: logStoreFromEnv(env) }),
 ).use(injectLambdaContext(logger));

@@ -2,9 +2,11 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV, requireEnv } from '../shared/config.js';
+import { DynamoDbIncidentStore } from '../stores/dynamodb-incident-store.js';
 import { sfnStartExecution, sfnTaskCallbacks } from './adapters.js';
 import { type RemediationChatOps, remediationChatOps } from './chatops.js';
 import { DynamoDbRemediationStore } from './dynamodb-store.js';
+import { storeIncidents } from './incident-record.js';
 import { stateMachinesFromEnv } from './settings.js';
 
 type Env = Record<string, string | undefined>;
@@ -25,6 +27,9 @@ export function remediationChatOpsFromEnv(
       }),
       callbacks: sfnTaskCallbacks(sfn),
       start: sfnStartExecution(sfn, stateMachinesFromEnv(env)),
+      incidents: storeIncidents(
+        new DynamoDbIncidentStore({ client, tableName: requireEnv(env, ENV.incidentsTable) }),
+      ),
     }),
   };
 }

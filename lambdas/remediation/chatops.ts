@@ -9,6 +9,7 @@ import { type DecisionResult, decide, decisionToast, type TaskCallbacks } from '
 import type { StartExecution } from './dispatcher.js';
 import { parseApprovalCallback } from './messages.js';
 import { parseRunCommand, RUN_USAGE } from './run-command.js';
+import type { RemediationIncidents } from './steps.js';
 import type { RemediationStore } from './store.js';
 import { RISKS, type Risk } from './types.js';
 
@@ -27,11 +28,14 @@ export interface RemediationChatOpsDeps {
   readonly store: RemediationStore;
   readonly callbacks: TaskCallbacks;
   readonly start: StartExecution;
+  /** Checks and records the incident a `--incident=ID` run answers, as the dispatcher does. */
+  readonly incidents: RemediationIncidents;
+  readonly now?: () => number;
 }
 
 /**
  * @example
- * const remediation = remediationChatOps({ store, callbacks: sfnTaskCallbacks(sfn), start });
+ * const remediation = remediationChatOps({ store, callbacks: sfnTaskCallbacks(sfn), start, incidents });
  * createChatOps({ …, remediation });
  */
 export function remediationChatOps(deps: RemediationChatOpsDeps): RemediationChatOps {
@@ -55,14 +59,30 @@ export function remediationChatOps(deps: RemediationChatOpsDeps): RemediationCha
       );
       if (!parsed) return `⚠️ usage: ${escapeHtml(RUN_USAGE)}`;
       if (parsed.kind === 'invalid') return `⚠️ ${escapeHtml(parsed.error)}`;
-      const { runbook, target, parameters, dryRun } = parsed.command;
+      const { runbook, target, parameters, dryRun, incidentId } = parsed.command;
+      if (incidentId !== undefined) {
+        const status = await deps.incidents.status(incidentId);
+        if (!status) return `⚠️ incident <code>${escapeHtml(incidentId)}</code> not found`;
+        // Verification waits for the incident to resolve: a resolved one would pass at once.
+        if (status === 'resolved') {
+          return `⚠️ incident <code>${escapeHtml(incidentId)}</code> is already resolved`;
+        }
+      }
       const { executionArn } = await deps.start(runbook, `chatops-${randomUUID()}`, {
         target,
         parameters,
         risk: (risk as Risk | undefined) ?? 'medium',
         requestedBy: by,
         dryRun,
+        ...(incidentId ? { incidentId } : {}),
       });
+      if (incidentId !== undefined) {
+        await deps.incidents.record(
+          incidentId,
+          { runbook, executionArn, status: 'running' },
+          (deps.now ?? Date.now)(),
+        );
+      }
       return [
         `▶️ Started <b>${escapeHtml(runbook)}</b> on <code>${escapeHtml(target)}</code>${dryRun ? ' (dry run)' : ''}`,
         `<code>${escapeHtml(executionArn)}</code>`,

@@ -73,16 +73,16 @@ describe('VigilStack: dashboard', () => {
     });
   });
 
-  it('routes every dashboard path to the query Lambda without an API key', () => {
+  it('routes every dashboard path to the dashboard Lambda without an API key', () => {
     // Prepare
-    const queryFn = logicalIdOf(vigil.stack.queryApi.handler);
+    const dashboardFn = logicalIdOf(vigil.stack.queryApi.dashboardHandler);
     const methods = Object.values(vigil.template.findResources('AWS::ApiGateway::Method'));
 
     // Act
     const dashboard = methods.filter(
       (method) =>
         method.Properties.ApiKeyRequired === false &&
-        JSON.stringify(method.Properties.Integration?.Uri ?? '').includes(queryFn),
+        JSON.stringify(method.Properties.Integration?.Uri ?? '').includes(dashboardFn),
     );
 
     // Assess: the token, not an agent key, authenticates them (checked by the handler)
@@ -92,11 +92,11 @@ describe('VigilStack: dashboard', () => {
     );
   });
 
-  it('gives the query Lambda the token secret, incident actions and the incident Scan', () => {
+  it('gives the dashboard Lambda the token secret, incident actions and the incident Scan', () => {
     // Act
     const statements = statementsOfRole(
       vigil.template,
-      roleLogicalIdOf(vigil.stack.queryApi.handler),
+      roleLogicalIdOf(vigil.stack.queryApi.dashboardHandler),
     );
     const actions = statements.flatMap((statement) => [statement.Action].flat());
 

@@ -341,10 +341,24 @@ describe('VigilStack: ingest API', () => {
     },
   );
 
-  it('grants the query Lambda reads of the data, and the incident service for dashboard actions', () => {
+  it('grants the query Lambda reads of metrics and logs and nothing else', () => {
     // Act
     const actions = actionsOf(
       statementsOfRole(vigil.template, roleLogicalIdOf(vigil.stack.queryApi.handler)),
+    );
+
+    // Assess: no writes, no incidents, secrets or runbooks (those are the dashboard Lambda's)
+    expect([...new Set(actions.filter((a) => !a.startsWith('xray:')))].sort()).toEqual([
+      'dynamodb:Query',
+      'timestream:DescribeEndpoints',
+      'timestream:Select',
+    ]);
+  });
+
+  it('grants the dashboard Lambda reads of the data, and the incident service for its actions', () => {
+    // Act
+    const actions = actionsOf(
+      statementsOfRole(vigil.template, roleLogicalIdOf(vigil.stack.queryApi.dashboardHandler)),
     );
 
     // Assess: no writes to metrics, logs or agents (BatchWriteItem), no stream access

@@ -243,7 +243,7 @@ describe('VigilStack: metric store variants', () => {
     expect(env[ENV.timestreamTable]).toBeUndefined();
   });
 
-  it('dynamodb: grants BatchWriteItem to the metrics detector and Query to the query Lambda only', () => {
+  it('dynamodb: grants BatchWriteItem to the metrics detector and Query to the query and dashboard Lambdas only', () => {
     // Prepare
     const { template, stack } = dynamodb;
     const arnOf = (table: Parameters<typeof logicalIdOf>[0]) => ({
@@ -268,19 +268,18 @@ describe('VigilStack: metric store variants', () => {
       ['dynamodb:BatchWriteItem', arnOf(stack.storage.metricsTable)],
       ['dynamodb:UpdateItem', arnOf(stack.storage.agentsTable)],
     ]);
-    // The query Lambda also serves the dashboard (incidents, agents…); on the data tables it
-    // only reads.
+    // The query and dashboard Lambdas only read the data tables.
     const dataTables = [stack.storage.metricsTable, stack.storage.logsTable].map((table) =>
       JSON.stringify(arnOf(table)),
     );
-    expect(
-      dataAccess(stack.queryApi.handler).filter(([, resource]) =>
-        dataTables.includes(JSON.stringify(resource)),
-      ),
-    ).toEqual([
-      ['dynamodb:Query', arnOf(stack.storage.metricsTable)],
-      ['dynamodb:Query', arnOf(stack.storage.logsTable)],
-    ]);
+    for (const fn of [stack.queryApi.handler, stack.queryApi.dashboardHandler]) {
+      expect(
+        dataAccess(fn).filter(([, resource]) => dataTables.includes(JSON.stringify(resource))),
+      ).toEqual([
+        ['dynamodb:Query', arnOf(stack.storage.metricsTable)],
+        ['dynamodb:Query', arnOf(stack.storage.logsTable)],
+      ]);
+    }
   });
 
   it.each([

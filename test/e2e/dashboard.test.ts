@@ -356,6 +356,12 @@ describe('Dashboard in a browser', () => {
       .locator('.action-status', { hasText: 'Started RestartService' })
       .waitFor({ timeout: 60_000 });
     await screenshot(page, 'incident-runbook');
+    // The run is the incident's: recorded on it, so its outcome lands there too.
+    const linked = await dashboardApi<{ incident: { remediation?: { runbook: string } } }>(
+      'incident',
+      { id: incident.id },
+    );
+    expect(linked.incident.remediation).toMatchObject({ runbook: 'RestartService' });
 
     await page.locator('nav a', { hasText: 'Remediations' }).click();
     await page.locator('h1', { hasText: 'Remediations' }).waitFor();

@@ -10,7 +10,6 @@ import { countBySeverity, listIncidents } from '../../lambdas/query/incident-vie
 import { topTemplates } from '../../lambdas/query/log-templates.js';
 import { resolveRange } from '../../lambdas/query/params.js';
 import { summarizeExecutions } from '../../lambdas/query/remediation-history.js';
-import { routeQueries } from '../../lambdas/query/router.js';
 import type { StoredPoint } from '../../lambdas/stores/types.js';
 import { NOW } from '../helpers/factories.js';
 import { MemoryLogStore, MemoryMetricStore } from '../helpers/memory-stores.js';
@@ -367,23 +366,6 @@ describe('Function: dashboard handler', () => {
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toEqual({ available: false, reason: expect.any(String) });
   });
-
-  it('sends dashboard paths to the dashboard and the rest to the query handler', async () => {
-    const seen: string[] = [];
-    const route = routeQueries(
-      async () => {
-        seen.push('query');
-        return { statusCode: 200, body: '' };
-      },
-      async () => {
-        seen.push('dashboard');
-        return { statusCode: 200, body: '' };
-      },
-    );
-    await route(request('/v1/query/metrics', {}));
-    await route(request('/v1/dashboard/overview', {}));
-    expect(seen).toEqual(['query', 'dashboard']);
-  });
 });
 
 describe('Function: summarizeExecutions', () => {
@@ -484,7 +466,9 @@ describe('Function: dashboard runbook action', () => {
     );
 
     // Assess
-    expect(seen).toEqual([['/run RestartService i-0abc unit=nginx --dry-run', 'dashboard:alice']]);
+    expect(seen).toEqual([
+      ['/run RestartService i-0abc unit=nginx --dry-run --incident=fp:1', 'dashboard:alice'],
+    ]);
     expect(JSON.parse(response.body)).toMatchObject({
       changed: true,
       message: '▶️ Started RestartService on i-0abc\narn:x',

@@ -99,6 +99,20 @@ describe('Function: approval buttons and /run', () => {
       error: expect.stringContaining('unknown runbook'),
     });
     expect(parseRunCommand('/run RestartService')).toMatchObject({ kind: 'invalid' });
+    expect(parseRunCommand('/run RestartService i-1 --incident=ab12:1732 unit=x')).toEqual({
+      kind: 'run',
+      command: {
+        runbook: 'RestartService',
+        target: 'i-1',
+        parameters: { unit: 'x' },
+        dryRun: false,
+        incidentId: 'ab12:1732',
+      },
+    });
+    expect(parseRunCommand('/run RestartService i-1 --incident=')).toMatchObject({
+      kind: 'invalid',
+      error: expect.stringContaining('--incident needs an incident id'),
+    });
     expect(parseRunCommand('/ack 1')).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@ import type { TaskCallbacks } from '../../../lambdas/remediation/approvals.js';
 import { remediationChatOps } from '../../../lambdas/remediation/chatops.js';
 import type { StartExecution } from '../../../lambdas/remediation/dispatcher.js';
 import { approvalCallbackData } from '../../../lambdas/remediation/messages.js';
+import type { RemediationIncidents } from '../../../lambdas/remediation/steps.js';
 import type { ApprovalRecord, RemediationStore } from '../../../lambdas/remediation/store.js';
 import {
   CHAT_ID,
@@ -46,7 +47,16 @@ function remediation() {
   const start = vi.fn<StartExecution>(async (runbook, name) => ({
     executionArn: `arn:aws:states:eu-west-1:1:execution:VigilStack-${runbook}:${name}`,
   }));
-  return { chatOps: remediationChatOps({ store, callbacks, start }), callbacks, start };
+  const statuses = new Map<string, 'open' | 'acknowledged' | 'resolved'>([
+    ['fp1:1000', 'open'],
+    ['fp2:2000', 'resolved'],
+  ]);
+  const incidents = {
+    status: vi.fn<RemediationIncidents['status']>(async (id) => statuses.get(id)),
+    record: vi.fn<RemediationIncidents['record']>(async () => undefined),
+  };
+  const chatOps = remediationChatOps({ store, callbacks, start, incidents, now: () => NOW });
+  return { chatOps, callbacks, start, incidents };
 }
 
 const KEYBOARD = [
@@ -142,6 +152,48 @@ describe('Function: createChatOps with remediation (/run)', () => {
     const reply = calls.find((c) => c.method === 'sendMessage')?.body.text;
     expect(reply).toContain('Started <b>RestartService</b>');
     expect(reply).toContain('asks for approval here first');
+  });
+
+  it('links a run to the incident it answers and records it there as running', async () => {
+    // Prepare
+    const { chatOps, start, incidents } = remediation();
+    const { deps, calls } = setup({ remediation: chatOps });
+
+    // Act
+    await createChatOps(deps)(
+      request(messageUpdate('/run RestartService i-0abc1234 --incident=fp1:1000 unit=nginx')),
+    );
+
+    // Assess
+    expect(start).toHaveBeenCalledWith(
+      'RestartService',
+      expect.any(String),
+      expect.objectContaining({ incidentId: 'fp1:1000', parameters: { unit: 'nginx' } }),
+    );
+    const executionArn = (await start.mock.results[0]?.value)?.executionArn;
+    expect(incidents.record).toHaveBeenCalledWith(
+      'fp1:1000',
+      { runbook: 'RestartService', executionArn, status: 'running' },
+      NOW,
+    );
+    expect(calls.find((c) => c.method === 'sendMessage')?.body.text).toContain('Started');
+  });
+
+  it.each([
+    ['fp9:9', 'not found'],
+    ['fp2:2000', 'already resolved'],
+  ])('starts nothing for incident %s (%s)', async (id, reason) => {
+    // Prepare
+    const { chatOps, start, incidents } = remediation();
+    const { deps, calls } = setup({ remediation: chatOps });
+
+    // Act
+    await createChatOps(deps)(request(messageUpdate(`/run RestartService i-1 --incident=${id}`)));
+
+    // Assess
+    expect(start).not.toHaveBeenCalled();
+    expect(incidents.record).not.toHaveBeenCalled();
+    expect(calls.find((c) => c.method === 'sendMessage')?.body.text).toContain(reason);
   });
 
   it('explains a wrong /run and starts nothing', async () => {
