@@ -4,6 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { TelegramClient } from '../notify/telegram-client.js';
+import { remediationIncidents } from '../remediation/adapters.js';
 import { remediationChatOpsFromEnv } from '../remediation/chatops-from-env.js';
 import { ENV, requireEnv } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
@@ -31,22 +32,21 @@ const dedup = new DynamoDbDedup({
   tableName: requireEnv(process.env, ENV.dedupTable),
 });
 
+const service = incidentServiceFromEnv(process.env);
+
 const chatOps = createChatOps({
   secretToken: webhookSecret,
   allowedChatIds: requireEnv(process.env, ENV.telegramAllowedChats)
     .split(',')
     .map((id) => id.trim())
     .filter(Boolean),
-  actions: incidentActions(
-    incidentServiceFromEnv(process.env),
-    seriesStateStoreFromEnv(process.env),
-  ),
+  actions: incidentActions(service, seriesStateStoreFromEnv(process.env)),
   telegram: new TelegramClient({ token: botToken }),
   seen: async (updateId) =>
     !(await dedup.firstTime(`telegram-update#${updateId}`, UPDATE_MEMORY_SECONDS)),
   logger,
   // Approval buttons and /run, when the stack has remediation.
-  ...remediationChatOpsFromEnv(process.env, documentClient()),
+  ...remediationChatOpsFromEnv(process.env, documentClient(), remediationIncidents(service)),
 });
 
 export const handler = middy(

@@ -6,6 +6,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
+import { remediationIncidents } from '../remediation/adapters.js';
 import { remediationChatOpsFromEnv } from '../remediation/chatops-from-env.js';
 import { ENV, requireEnv } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
@@ -25,9 +26,10 @@ import { DynamoDbRemediationHistory } from './remediation-history.js';
 
 const env = process.env;
 const client = documentClient();
+const service = incidentServiceFromEnv(env);
 const remediationAuditTable = env[ENV.remediationAuditTable];
 // Set where the stack has remediation (QueryApi.connectRemediation), as for the ChatOps Lambda.
-const { remediation } = remediationChatOpsFromEnv(env, client);
+const { remediation } = remediationChatOpsFromEnv(env, client, remediationIncidents(service));
 const token = secretField(
   new SecretsManagerClient({}),
   requireEnv(env, ENV.dashboardSecretArn),
@@ -38,7 +40,7 @@ const dashboard = createDashboardHandler({
   metrics: metricReaderFromEnv(env),
   logs: logStoreFromEnv(env),
   agents: new DynamoDbAgentRegistry({ client, tableName: requireEnv(env, ENV.agentsTable) }),
-  service: incidentServiceFromEnv(env),
+  service,
   history: new DynamoDbIncidentHistory({ client, tableName: requireEnv(env, ENV.incidentsTable) }),
   seriesState: new DynamoDbSeriesStateStore({
     client,
